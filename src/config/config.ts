@@ -1,0 +1,97 @@
+/**
+ * Every option Gaffer has, with its default and unit, in one zod schema. Environment variables and
+ * CLI flags feed the same schema (`resolveConfig`); the result is frozen. Nothing runs at import.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { formatPath, validationError } from '../errors.js';
+
+/** Event payloads larger than this (bytes of JSON) are stored as an artifact and referenced. */
+export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
+/** Artifacts up to this size (bytes) are stored inline in the artifacts table. */
+export const INLINE_ARTIFACT_MAX_BYTES = 16 * 1024;
+/** Largest accepted HTTP request body (bytes). */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
+/** Most events accepted in one append call. */
+export const MAX_EVENTS_PER_BATCH = 5_000;
+
+/** Environment variables whose values are always redacted when present. */
+export const DEFAULT_SECRET_ENV_VARS = [
+  'GAFFER_TOKEN',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'MISTRAL_API_KEY',
+  'GROQ_API_KEY',
+  'OPENROUTER_API_KEY',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'AWS_SECRET_ACCESS_KEY',
+  'SLACK_WEBHOOK_URL',
+] as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z.object({
+  /** Server Postgres connection string; unset means the embedded PGlite database in dataDir. */
+  databaseUrl: z.string().min(1).optional(),
+  /** Folder for the embedded database, blobs and the admin token file. */
+  dataDir: z.string().min(1).default('./.gaffer'),
+  /** HTTP port of `gaffer serve`. */
+  port: z.coerce.number().int().min(0).max(65535).default(4800),
+  /** Interface `gaffer serve` binds to. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** A token accepted as admin in addition to stored tokens (for automation). */
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Apply pending migrations when a process opens the database. */
+  migrateOnStart: z.boolean().default(true),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * Names of environment variables whose values must never be stored (added to
+   * DEFAULT_SECRET_ENV_VARS). Any variable named *_KEY, *_TOKEN, *_SECRET or *PASSWORD* is treated
+   * as secret too.
+   */
+  secretEnvVars: z.array(z.string().min(1)).default([]),
+  /** Connections in the server Postgres pool. */
+  poolSize: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type GafferConfig = Readonly<z.output<typeof configSchema>>;
+
+/** Reads the documented environment variables (docs/configuration.md) into config input. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+  const out: ConfigInput = {};
+  if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
+  if (env.GAFFER_DATA_DIR) out.dataDir = env.GAFFER_DATA_DIR;
+  if (env.GAFFER_PORT) out.port = env.GAFFER_PORT as unknown as number;
+  if (env.GAFFER_HOST) out.host = env.GAFFER_HOST;
+  if (env.GAFFER_TOKEN) out.adminToken = env.GAFFER_TOKEN;
+  if (env.GAFFER_LOG_LEVEL) out.logLevel = env.GAFFER_LOG_LEVEL as GafferConfig['logLevel'];
+  if (env.GAFFER_MIGRATE_ON_START) out.migrateOnStart = env.GAFFER_MIGRATE_ON_START !== 'false';
+  if (env.GAFFER_SECRET_ENV) {
+    out.secretEnvVars = env.GAFFER_SECRET_ENV.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return out;
+}
+
+/** Validates and freezes a config; later sources win (defaults < env < explicit). */
+export function resolveConfig(...sources: ConfigInput[]): GafferConfig {
+  const merged: Record<string, unknown> = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) if (value !== undefined) merged[key] = value;
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw validationError(
+      'configuration',
+      parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    );
+  }
+  const config = parsed.data;
+  config.dataDir = path.resolve(config.dataDir);
+  return Object.freeze(config);
+}

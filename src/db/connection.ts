@@ -1,0 +1,165 @@
+/**
+ * Opens the database: embedded PGlite (a folder, or memory for tests) or a server Postgres pool.
+ * Both are wrapped in one `Database` interface over Drizzle so every query, migration and test
+ * runs unchanged on either. Type parsing is aligned (int8 and numeric come back as numbers on both).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { GafferError } from '../errors.js';
+import * as schema from './schema.js';
+import { withTransientRetry } from './sqlstate.js';
+
+export type Schema = typeof schema;
+/** A Drizzle handle: the database itself or an open transaction. */
+export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number; applicationName?: string }
+  /** `dir` undefined = in memory. `loadDataDir` clones a dumped database (test templates). */
+  | { kind: 'pglite'; dir?: string; loadDataDir?: Blob | File };
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly drizzle: Executor;
+  /** Runs raw SQL (built with drizzle's `sql` template, so values are always parameters). */
+  rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Runs fn in a transaction, retrying it on transient errors (serialization failure, deadlock,
+   * lost connection): fn must be safe to run again from the start.
+   */
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  /** The PGlite instance (embedded only), for dumps and direct access in tests. */
+  readonly pglite?: PGlite;
+  /** The pg pool (server only): LISTEN connections and benchmarks use it. */
+  readonly pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Raw rows from `execute` on either driver. */
+export async function execRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const toNumber = (value: string): number => Number(value);
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target) : openPglite(target);
+}
+
+function wrap(
+  kind: Database['kind'],
+  db: Executor,
+  close: () => Promise<void>,
+  extra: { pglite?: PGlite; pool?: pg.Pool },
+): Database {
+  return {
+    kind,
+    drizzle: db,
+    ...extra,
+    rows: (query) => execRows(db, query),
+    transaction: (fn) => withTransientRetry(() => db.transaction((tx) => fn(tx as unknown as Executor))),
+    close,
+  };
+}
+
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    application_name: target.applicationName ?? 'gaffer',
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID || oid === NUMERIC_OID
+          ? toNumber
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client whose server went away emits 'error' on the pool; without a listener that
+  // would crash the process. The next query reconnects.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new GafferError('DATABASE_UNAVAILABLE', `cannot connect to DATABASE_URL: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const db = drizzlePg(pool, { schema }) as unknown as Executor;
+  return wrap('postgres', db, () => pool.end(), { pool });
+}
+
+async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<Database> {
+  let releaseLock = (): void => {};
+  if (target.dir !== undefined) {
+    fs.mkdirSync(target.dir, { recursive: true });
+    releaseLock = lockDataDir(target.dir);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(target.dir, {
+      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+      ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
+    });
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Executor;
+  return wrap(
+    'pglite',
+    db,
+    async () => {
+      await client.close();
+      releaseLock();
+    },
+    { pglite: client },
+  );
+}
+
+/**
+ * PGlite is a single-process database: two processes opening one folder would corrupt it. A lock
+ * file holding the owner's pid keeps a second process out; a lock left by a dead process is taken
+ * over.
+ */
+function lockDataDir(dir: string): () => void {
+  const lockPath = path.join(dir, 'postmaster.gaffer.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(lockPath, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new GafferError(
+          'DATA_DIR_LOCKED',
+          `the embedded database in ${dir} is in use by process ${owner}; stop it, or talk to its server ` +
+            `(gaffer commands do this by themselves when it runs \`gaffer serve\`)`,
+          { details: { dataDir: dir, pid: owner } },
+        );
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new GafferError('DATA_DIR_LOCKED', `could not lock the embedded database in ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Appending events: the recorder's hot path.
+ *
+ * Sequence numbers: the run row holds `last_seq`. An append bumps it by the batch size with
+ * `UPDATE runs ... RETURNING last_seq` and inserts the batch with the numbers below it, all in one
+ * transaction. The row lock serialises appenders of the same run (appenders of different runs do
+ * not wait for each other), and a rolled-back append rolls the counter back too — so per run the
+ * sequence is gapless and strictly increasing however many appenders race.
+ *
+ * The batch goes in as one statement (`jsonb_to_recordset` over a single JSON parameter), so a
+ * batch of N events costs three statements, not N. Validation, redaction and payload spilling all
+ * happen before the transaction starts; a batch with one bad event writes nothing.
+ *
+ * Idempotency: with a batchId, a retried batch (the client lost the response) returns the original
+ * range instead of appending twice.
+ */
+import { sql } from 'drizzle-orm';
+import { MAX_EVENT_PAYLOAD_BYTES, MAX_EVENTS_PER_BATCH } from '../config/config.js';
+import { putArtifact, sha256Hex } from '../artifacts/artifactStore.js';
+import { execRows, type Executor } from '../db/connection.js';
+import { GafferError, formatPath, validationError, type FieldIssue } from '../errors.js';
+import type { Resources } from '../resources.js';
+import { EVENT_SCHEMAS, isCustomEventType, isKnownEventType, KNOWN_EVENT_TYPES } from './eventTypes.js';
+
+export interface EventInput {
+  type: string;
+  payload: unknown;
+  /** When the event happened; defaults to the time of the append. */
+  ts?: Date | string;
+}
+
+export interface AppendResult {
+  appended: number;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** The stored payload of an event whose payload was too large to keep in the row. */
+export interface SpilledPayload {
+  $spilled: { sha256: string; bytes: number; contentType: 'application/json' };
+}
+
+interface PreparedEvent {
+  type: string;
+  ts: string;
+  payloadJson: string;
+  payloadSha256: string | null;
+  spill?: Buffer;
+}
+
+interface CounterDelta {
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export async function appendEvents(
+  res: Resources,
+  runId: string,
+  inputs: readonly EventInput[],
+  options: { batchId?: string } = {},
+): Promise<AppendResult> {
+  const batch = prepareBatch(res, inputs);
+  const result = await res.db.transaction((tx) => insertBatch(res, tx, runId, batch, options.batchId));
+  res.bus.emitAppended({ runId, lastSeq: result.lastSeq });
+  return result;
+}
+
+/** A validated, redacted, serialised batch, ready to insert. */
+export interface PreparedBatch {
+  events: PreparedEvent[];
+  delta: CounterDelta;
+}
+
+/** Validates, redacts and serialises a batch; throws naming the first bad field, writes nothing. */
+export function prepareBatch(res: Resources, inputs: readonly EventInput[]): PreparedBatch {
+  if (inputs.length === 0) {
+    throw validationError('events', [{ path: 'events', message: 'must contain at least one event' }]);
+  }
+  if (inputs.length > MAX_EVENTS_PER_BATCH) {
+    throw validationError('events', [
+      { path: 'events', message: `at most ${MAX_EVENTS_PER_BATCH} events per batch; split the batch` },
+    ]);
+  }
+  const now = res.now();
+  const events: PreparedEvent[] = [];
+  const issues: FieldIssue[] = [];
+  const delta: CounterDelta = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  inputs.forEach((input, i) => {
+    const event = prepareEvent(res, input, `events[${i}]`, now, issues);
+    if (event) events.push(event);
+    if (input?.type === 'llm_call') addLlmCounters(delta, input.payload);
+  });
+  if (issues.length > 0) {
+    const unknown = issues.find((issue) => issue.path.endsWith('.type'));
+    if (unknown && issues.length === 1) {
+      throw new GafferError('UNKNOWN_EVENT_TYPE', `${unknown.path}: ${unknown.message}`, { details: { issues } });
+    }
+    throw validationError('events', issues);
+  }
+  return { events, delta };
+}
+
+/**
+ * Inserts a prepared batch inside the caller's transaction. The caller emits the bus notification
+ * after its commit (`res.bus.emitAppended`).
+ */
+export async function insertBatch(
+  res: Resources,
+  tx: Executor,
+  runId: string,
+  batch: PreparedBatch,
+  batchId?: string,
+): Promise<AppendResult> {
+  const { events: prepared, delta } = batch;
+  if (batchId !== undefined) {
+    const [seen] = await execRows<{ first_seq: number; last_seq: number }>(
+      tx,
+      sql`SELECT first_seq, last_seq FROM event_batches WHERE run_id = ${runId} AND batch_id = ${batchId}`,
+    );
+    if (seen) return { appended: seen.last_seq - seen.first_seq + 1, firstSeq: seen.first_seq, lastSeq: seen.last_seq };
+  }
+  const [bumped] = await execRows<{ last_seq: number }>(
+    tx,
+    sql`UPDATE runs SET last_seq = last_seq + ${prepared.length},
+          turns = turns + ${delta.turns},
+          input_tokens = input_tokens + ${delta.inputTokens},
+          output_tokens = output_tokens + ${delta.outputTokens},
+          cost_usd = cost_usd + ${delta.costUsd}
+        WHERE id = ${runId} RETURNING last_seq`,
+  );
+  if (!bumped) throw new GafferError('RUN_NOT_FOUND', `no run with id ${runId}; create it first (POST /api/v1/runs)`);
+  const firstSeq = bumped.last_seq - prepared.length + 1;
+  await spillPayloads(res, tx, prepared);
+  // Payloads travel as their JSON text spliced into the recordset array, not re-encoded.
+  const recordset = `[${prepared
+    .map((e, i) => {
+      const head = JSON.stringify({ seq: firstSeq + i, type: e.type, ts: e.ts, payload_sha256: e.payloadSha256 });
+      return `${head.slice(0, -1)},"payload":${e.payloadJson}}`;
+    })
+    .join(',')}]`;
+  await tx.execute(sql`INSERT INTO events (run_id, seq, type, ts, payload, payload_sha256)
+    SELECT ${runId}::uuid, x.seq, x.type, x.ts, x.payload, x.payload_sha256
+    FROM jsonb_to_recordset(${recordset}::jsonb) AS x(seq bigint, type text, ts timestamptz, payload jsonb, payload_sha256 text)`);
+  if (batchId !== undefined) {
+    await tx.execute(sql`INSERT INTO event_batches (run_id, batch_id, first_seq, last_seq)
+      VALUES (${runId}, ${batchId}, ${firstSeq}, ${bumped.last_seq})`);
+  }
+  return { appended: prepared.length, firstSeq, lastSeq: bumped.last_seq };
+}
+
+/** Validates, redacts and serialises one event; pushes issues instead of throwing. */
+function prepareEvent(
+  res: Resources,
+  input: EventInput,
+  at: string,
+  now: Date,
+  issues: FieldIssue[],
+): PreparedEvent | undefined {
+  if (typeof input?.type !== 'string' || input.type === '') {
+    issues.push({ path: `${at}.type`, message: 'is required (a string)' });
+    return undefined;
+  }
+  let payload: unknown = input.payload ?? {};
+  if (isKnownEventType(input.type)) {
+    const parsed = EVENT_SCHEMAS[input.type].safeParse(payload);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        issues.push({ path: `${at}.payload.${formatPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message });
+      }
+      return undefined;
+    }
+    payload = parsed.data;
+  } else if (!isCustomEventType(input.type)) {
+    issues.push({
+      path: `${at}.type`,
+      message: `unknown event type '${input.type}'; use one of ${KNOWN_EVENT_TYPES.join(', ')}, or a custom type prefixed with 'x-'`,
+    });
+    return undefined;
+  }
+  let ts: string;
+  if (input.ts === undefined) ts = now.toISOString();
+  else {
+    const date = input.ts instanceof Date ? input.ts : new Date(input.ts);
+    if (Number.isNaN(date.getTime())) {
+      issues.push({ path: `${at}.ts`, message: 'must be an ISO 8601 timestamp' });
+      return undefined;
+    }
+    ts = date.toISOString();
+  }
+  const payloadJson = JSON.stringify(res.redactor.value(payload));
+  if (payloadJson === undefined) {
+    issues.push({ path: `${at}.payload`, message: 'must be JSON' });
+    return undefined;
+  }
+  const bytes = Buffer.byteLength(payloadJson);
+  if (bytes <= MAX_EVENT_PAYLOAD_BYTES) return { type: input.type, ts, payloadJson, payloadSha256: null };
+  const spill = Buffer.from(payloadJson);
+  const sha256 = sha256Hex(spill);
+  const ref: SpilledPayload = { $spilled: { sha256, bytes, contentType: 'application/json' } };
+  return { type: input.type, ts, payloadJson: JSON.stringify(ref), payloadSha256: sha256, spill };
+}
+
+async function spillPayloads(res: Resources, tx: Executor, prepared: PreparedEvent[]): Promise<void> {
+  for (const event of prepared) {
+    if (event.spill) await putArtifact(tx, res.blobs, event.spill, 'application/json');
+  }
+}
+
+function addLlmCounters(delta: CounterDelta, payload: unknown): void {
+  const p = payload as { usage?: { inputTokens?: number; outputTokens?: number }; costUsd?: number } | undefined;
+  delta.turns += 1;
+  delta.inputTokens += p?.usage?.inputTokens ?? 0;
+  delta.outputTokens += p?.usage?.outputTokens ?? 0;
+  delta.costUsd += p?.costUsd ?? 0;
+}
+
+export function isSpilledPayload(payload: unknown): payload is SpilledPayload {
+  return typeof payload === 'object' && payload !== null && '$spilled' in payload;
+}

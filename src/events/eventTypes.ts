@@ -1,0 +1,143 @@
+/**
+ * The typed event kinds and their payload schemas. An event of a kind listed here must match its
+ * schema; custom kinds are allowed under the `x-` prefix (any JSON payload); anything else is
+ * rejected with UNKNOWN_EVENT_TYPE. Schemas are open objects (`looseObject`): the documented fields
+ * are checked, extra fields are kept, because raw provider payloads carry fields we do not model.
+ */
+import { z } from 'zod';
+import { FAILURE_CLASSES, RUN_STATUSES, VERDICTS } from '../db/vocabulary.js';
+
+export const CUSTOM_EVENT_PREFIX = 'x-';
+
+const json = z.json();
+const nonNegInt = z.number().int().nonnegative();
+
+/** Token usage of one model call (reference/formats.md). */
+export const usageSchema = z.looseObject({
+  inputTokens: nonNegInt.optional(),
+  outputTokens: nonNegInt.optional(),
+  cachedInputTokens: nonNegInt.optional(),
+  reasoningTokens: nonNegInt.optional(),
+  totalTokens: nonNegInt.optional(),
+});
+
+/**
+ * One model call, recorded raw: the exact request body sent and the exact response body received
+ * (a stream reassembled into the final body), so every export can be derived losslessly.
+ */
+export const llmCallSchema = z.looseObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  operation: z.string().default('chat'),
+  request: json,
+  response: json.optional(),
+  error: z.looseObject({ message: z.string(), status: z.number().int().optional(), code: z.string().optional() }).optional(),
+  stream: z.boolean().optional(),
+  startedAt: z.iso.datetime({ offset: true }),
+  endedAt: z.iso.datetime({ offset: true }),
+  latencyMs: z.number().nonnegative(),
+  timeToFirstTokenMs: z.number().nonnegative().optional(),
+  usage: usageSchema.optional(),
+  costUsd: z.number().nonnegative().optional(),
+  finishReason: z.string().optional(),
+  tokenIds: z.array(z.number().int()).optional(),
+  logprobs: json.optional(),
+  callId: z.string().optional(),
+});
+
+export const toolCallSchema = z.looseObject({
+  callId: z.string().min(1),
+  name: z.string().min(1),
+  arguments: json,
+  risk: z.enum(['read', 'write', 'execute']).optional(),
+});
+
+export const toolResultSchema = z.looseObject({
+  callId: z.string().min(1),
+  name: z.string().min(1),
+  output: json,
+  isError: z.boolean().default(false),
+  durationMs: z.number().nonnegative().optional(),
+  /** Set when policy refused the call; the reason is what the model was told. */
+  denied: z.looseObject({ reason: z.string().min(1) }).optional(),
+});
+
+export const decisionSchema = z.looseObject({
+  decisionType: z.string().min(1),
+  inputs: json.default({}),
+  output: json,
+  confidence: z.number().min(0).max(1).optional(),
+  reason: z.string().optional(),
+  taskId: z.string().optional(),
+});
+
+export const logSchema = z.looseObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  message: z.string(),
+  data: json.optional(),
+});
+
+export const artifactEventSchema = z.looseObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256'),
+  name: z.string().min(1),
+  contentType: z.string().min(1),
+  bytes: nonNegInt,
+});
+
+export const validatorResultSchema = z.looseObject({
+  validator: z.string().min(1),
+  type: z.string().min(1),
+  verdict: z.enum(['passed', 'failed', 'error']),
+  passed: z.boolean(),
+  score: z.number().min(0).max(1),
+  durationMs: z.number().nonnegative(),
+  evidence: json.default({}),
+});
+
+export const statusChangeSchema = z.looseObject({
+  from: z.string().nullable(),
+  to: z.string().min(1),
+  reason: z.string().optional(),
+});
+
+export const runStartedSchema = z.looseObject({
+  name: z.string().optional(),
+  agent: z.string().optional(),
+  input: json.optional(),
+});
+
+export const runFinishedSchema = z.looseObject({
+  status: z.enum(RUN_STATUSES),
+  verdict: z.enum(VERDICTS).optional(),
+  failureClass: z.enum(FAILURE_CLASSES).optional(),
+  output: json.optional(),
+  error: json.optional(),
+});
+
+export const EVENT_SCHEMAS = {
+  run_started: runStartedSchema,
+  run_finished: runFinishedSchema,
+  llm_call: llmCallSchema,
+  tool_call: toolCallSchema,
+  tool_result: toolResultSchema,
+  decision: decisionSchema,
+  log: logSchema,
+  artifact: artifactEventSchema,
+  validator_result: validatorResultSchema,
+  status_change: statusChangeSchema,
+} as const;
+
+export type KnownEventType = keyof typeof EVENT_SCHEMAS;
+export const KNOWN_EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as KnownEventType[];
+export type EventPayload<K extends KnownEventType> = z.input<(typeof EVENT_SCHEMAS)[K]>;
+export type LlmCallPayload = EventPayload<'llm_call'>;
+export type ToolCallPayload = EventPayload<'tool_call'>;
+export type ToolResultPayload = EventPayload<'tool_result'>;
+
+export function isKnownEventType(type: string): type is KnownEventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_SCHEMAS, type);
+}
+
+export function isCustomEventType(type: string): boolean {
+  return type.startsWith(CUSTOM_EVENT_PREFIX) && /^x-[a-z0-9][a-z0-9_.:-]{0,99}$/i.test(type);
+}

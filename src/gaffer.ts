@@ -1,0 +1,142 @@
+/**
+ * `createGaffer(config)`: the facade. Opens the database (migrating on start unless told not to),
+ * builds the shared Resources and exposes each subsystem's operations. The HTTP API, the CLI and
+ * the in-process SDK all go through this object, so they cannot behave differently.
+ */
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { getArtifact, getArtifactMeta, putArtifact, type BlobLocation } from './artifacts/artifactStore.js';
+import * as tokens from './auth/tokens.js';
+import { configFromEnv, resolveConfig, type ConfigInput, type GafferConfig } from './config/config.js';
+import { openDatabase, type Database, type DatabaseTarget } from './db/connection.js';
+import { migrate } from './db/migrate.js';
+import type { TokenScope } from './db/vocabulary.js';
+import { appendEvents, type EventInput } from './events/appendEvents.js';
+import { readEvents, waitForEvents, type ReadEventsOptions } from './events/readEvents.js';
+import { Redactor } from './events/redact.js';
+import { EventBus, type Resources } from './resources.js';
+import {
+  countRunsByStatus,
+  createRun,
+  finishRun,
+  getRun,
+  listRuns,
+  type CreateRunInput,
+  type FinishRunInput,
+  type ListRunsInput,
+} from './runs/runs.js';
+
+export interface CreateGafferOptions {
+  /** Config input; env vars are read only when `env` is given (the CLI passes process.env). */
+  config?: ConfigInput;
+  env?: NodeJS.ProcessEnv;
+  /** Use an in-memory PGlite instead of the data dir (tests, throwaway recorders). */
+  memory?: boolean;
+  /** Open this database target instead of the one the config names. */
+  database?: DatabaseTarget;
+  logger?: Logger;
+  /** Injected clock (tests). */
+  now?: () => Date;
+}
+
+export interface Gaffer {
+  readonly config: GafferConfig;
+  readonly resources: Resources;
+  readonly db: Database;
+  readonly runs: {
+    create(input: CreateRunInput, principal?: string): ReturnType<typeof createRun>;
+    get(id: string): ReturnType<typeof getRun>;
+    list(input?: ListRunsInput): ReturnType<typeof listRuns>;
+    finish(id: string, input?: FinishRunInput): ReturnType<typeof finishRun>;
+    countByStatus(): ReturnType<typeof countRunsByStatus>;
+  };
+  readonly events: {
+    append(runId: string, events: EventInput[], options?: { batchId?: string }): ReturnType<typeof appendEvents>;
+    read(runId: string, options?: ReadEventsOptions): ReturnType<typeof readEvents>;
+    waitFor(runId: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  };
+  readonly artifacts: {
+    put(content: Uint8Array | string, contentType?: string): ReturnType<typeof putArtifact>;
+    get(sha256: string): ReturnType<typeof getArtifact>;
+    meta(sha256: string): ReturnType<typeof getArtifactMeta>;
+  };
+  readonly tokens: {
+    create(input: { name: string; scope: TokenScope }): ReturnType<typeof tokens.createToken>;
+    list(): ReturnType<typeof tokens.listTokens>;
+    revoke(id: string): Promise<void>;
+    authenticate(token: string): Promise<tokens.Principal | undefined>;
+    ensureAdminTokenFile(): ReturnType<typeof tokens.ensureAdminTokenFile>;
+  };
+  close(): Promise<void>;
+}
+
+/** Content types whose bytes are text and so pass through secret redaction before storage. */
+const TEXT_CONTENT = /^(text\/|application\/(json|x-ndjson|yaml|xml|javascript|x-diff|x-patch))/;
+
+export function databaseTargetFor(config: GafferConfig): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.poolSize }
+    : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') };
+}
+
+export async function createGaffer(options: CreateGafferOptions = {}): Promise<Gaffer> {
+  const config = resolveConfig(options.env ? configFromEnv(options.env) : {}, options.config ?? {});
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const target: DatabaseTarget = options.database ?? (options.memory ? { kind: 'pglite' } : databaseTargetFor(config));
+  const db = await openDatabase(target);
+  try {
+    if (config.migrateOnStart) {
+      const result = await migrate(db);
+      if (result.applied.length) logger.info({ applied: result.applied }, 'database migrated');
+    }
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  // File blobs only for an embedded database with a folder; otherwise chunks in the database.
+  const blobs: BlobLocation =
+    target.kind === 'pglite' && target.dir !== undefined ? { blobDir: path.join(config.dataDir, 'blobs') } : {};
+  const resources: Resources = {
+    db,
+    blobs,
+    redactor: new Redactor({ secretEnvVars: config.secretEnvVars, env: options.env ?? process.env }),
+    logger,
+    bus: new EventBus(),
+    now: options.now ?? (() => new Date()),
+  };
+  const res = resources;
+  return {
+    config,
+    resources,
+    db,
+    runs: {
+      create: (input, principal) => createRun(res, input, principal),
+      get: (id) => getRun(res, id),
+      list: (input) => listRuns(res, input),
+      finish: (id, input) => finishRun(res, id, input),
+      countByStatus: () => countRunsByStatus(res),
+    },
+    events: {
+      append: (runId, events, opts) => appendEvents(res, runId, events, opts),
+      read: (runId, opts) => readEvents(res, runId, opts),
+      waitFor: (runId, after, timeoutMs, signal) => waitForEvents(res, runId, after, timeoutMs, signal),
+    },
+    artifacts: {
+      put: (content, contentType = 'application/octet-stream') => {
+        let bytes = typeof content === 'string' ? Buffer.from(content) : content;
+        if (TEXT_CONTENT.test(contentType)) bytes = Buffer.from(res.redactor.text(Buffer.from(bytes).toString('utf8')));
+        return db.transaction((tx) => putArtifact(tx, blobs, bytes, contentType));
+      },
+      get: (sha256) => getArtifact(db.drizzle, blobs, sha256),
+      meta: (sha256) => getArtifactMeta(db.drizzle, sha256),
+    },
+    tokens: {
+      create: (input) => tokens.createToken(res, input),
+      list: () => tokens.listTokens(res),
+      revoke: (id) => tokens.revokeToken(res, id),
+      authenticate: (token) => tokens.authenticate(res, token, config.adminToken),
+      ensureAdminTokenFile: () => tokens.ensureAdminTokenFile(res, config.dataDir),
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then random bits. Ids sort by creation time, so
+ * a primary-key index doubles as the time order for cursor pagination. Within one millisecond a
+ * counter in the random field keeps ids from one process strictly increasing.
+ */
+let lastMs = 0;
+let counter = 0;
+
+export function uuidv7(nowMs: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  if (nowMs <= lastMs) {
+    nowMs = lastMs;
+    counter = (counter + 1) & 0xfff;
+    if (counter === 0) nowMs = ++lastMs;
+  } else {
+    lastMs = nowMs;
+    counter = bytes.readUInt16BE(6) & 0x7ff;
+  }
+  bytes.writeUIntBE(nowMs, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
