@@ -72,16 +72,15 @@ function wrap(
 }
 
 async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
+  // Drizzle's node-postgres session passes its own per-query type config that falls back to pg's
+  // global parsers, so int8/numeric must be set there to come back as numbers like on PGlite.
+  // Our int8 values (sequences, token counts, byte sizes) stay far below 2^53.
+  pg.types.setTypeParser(INT8_OID, toNumber);
+  pg.types.setTypeParser(NUMERIC_OID, toNumber);
   const pool = new pg.Pool({
     connectionString: target.url,
     max: target.poolSize ?? 10,
     application_name: target.applicationName ?? 'gaffer',
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID || oid === NUMERIC_OID
-          ? toNumber
-          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-    },
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that
   // would crash the process. The next query reconnects.
@@ -141,7 +140,7 @@ function lockDataDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(lockPath, 'utf8'));
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && isAlive(owner)) {
         throw new GafferError(
           'DATA_DIR_LOCKED',
           `the embedded database in ${dir} is in use by process ${owner}; stop it, or talk to its server ` +

@@ -43,7 +43,7 @@ export async function readEvents(res: Resources, runId: string, options: ReadEve
     res.db.drizzle,
     types
       ? sql`SELECT seq, type, ts, payload FROM events WHERE run_id = ${runId} AND seq > ${after}
-            AND type = ANY(${types}::text[]) ORDER BY seq LIMIT ${limit + 1}`
+            AND type IN (${sql.join(types.map((t) => sql`${t}`), sql`, `)}) ORDER BY seq LIMIT ${limit + 1}`
       : sql`SELECT seq, type, ts, payload FROM events WHERE run_id = ${runId} AND seq > ${after}
             ORDER BY seq LIMIT ${limit + 1}`,
   );
