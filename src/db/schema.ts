@@ -145,7 +145,7 @@ export const artifacts = pgTable(
     inlineData: bytea('inline_data'),
     createdAt: createdAt(),
   },
-  (t) => [
+  () => [
     check('artifacts_storage_check', sql.raw(`storage IN ${sqlList(ARTIFACT_STORAGES)}`)),
     check('artifacts_sha256_check', sql.raw(`sha256 ~ '^[0-9a-f]{64}$'`)),
     check('artifacts_inline_check', sql.raw(`(storage = 'inline') = (inline_data IS NOT NULL)`)),

@@ -15,6 +15,12 @@ import { isUuid, uuidv7 } from '../util/ids.js';
 
 export type Run = typeof runs.$inferSelect;
 
+/**
+ * Any JSON value. Not `z.json()`: its recursive definition becomes a dangling `$ref` in the
+ * OpenAPI document. Values are stored through JSON, so what is not JSON cannot get in anyway.
+ */
+const anyJson = z.unknown().describe('any JSON value');
+
 export const createRunSchema = z.strictObject({
   id: z.uuid().optional(),
   name: z.string().min(1).max(500).optional(),
@@ -22,9 +28,9 @@ export const createRunSchema = z.strictObject({
   parentRunId: z.uuid().optional(),
   taskId: z.uuid().optional(),
   attempt: z.number().int().min(1).optional(),
-  metadata: z.record(z.string(), z.json()).optional(),
+  metadata: z.record(z.string(), anyJson).optional(),
   tags: z.array(z.string().min(1).max(100)).max(50).optional(),
-  input: z.json().optional(),
+  input: anyJson.optional(),
 });
 export type CreateRunInput = z.input<typeof createRunSchema>;
 
@@ -32,8 +38,8 @@ export const finishRunSchema = z.strictObject({
   status: z.enum(TERMINAL_RUN_STATUSES).default('succeeded'),
   verdict: z.enum(VERDICTS).optional(),
   failureClass: z.enum(FAILURE_CLASSES).optional(),
-  output: z.json().optional(),
-  error: z.json().optional(),
+  output: anyJson.optional(),
+  error: anyJson.optional(),
 });
 export type FinishRunInput = z.input<typeof finishRunSchema>;
 

@@ -1,0 +1,193 @@
+/**
+ * /api/v1/runs: the flight recorder over HTTP. Paths and shapes here are fixed contracts
+ * (issue #2); change them only on purpose.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MAX_EVENTS_PER_BATCH } from '../../config/config.js';
+import { MAX_EVENTS_PAGE } from '../../events/readEvents.js';
+import type { Gaffer } from '../../gaffer.js';
+import { createRunSchema, finishRunSchema, listRunsSchema } from '../../runs/runs.js';
+import { principalName } from '../auth.js';
+import { errorEnvelope, eventView, runView, toRunView } from '../views.js';
+
+const runParams = z.object({ id: z.uuid() });
+const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope, 404: errorEnvelope };
+
+const appendBody = z.strictObject({
+  events: z
+    .array(
+      z.strictObject({
+        type: z.string().min(1).describe("a typed kind (llm_call, tool_call, ...) or a custom kind prefixed 'x-'"),
+        payload: z.unknown().describe('validated against the schema of the kind'),
+        ts: z.iso.datetime({ offset: true }).optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_EVENTS_PER_BATCH),
+  batchId: z.string().min(1).max(200).optional().describe('retrying a batch with the same id appends it once'),
+});
+
+const eventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).default(100),
+  types: z.string().optional().describe('comma-separated event types'),
+  resolve: z.enum(['true', 'false']).optional().describe('replace spilled payloads by the full payload'),
+});
+
+/** How long an SSE follower waits for a wake-up before re-reading (covers appends by other processes). */
+const FOLLOW_POLL_MS = 1_000;
+const SSE_PING_MS = 15_000;
+
+export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.post(
+      '/runs',
+      {
+        config: { permission: 'record' },
+        schema: { tags: ['runs'], summary: 'Start a run', body: createRunSchema, response: { 201: runView, ...errors } },
+      },
+      async (request, reply) => {
+        const run = await gaffer.runs.create(request.body, principalName(request));
+        return reply.code(201).send(toRunView(run));
+      },
+    );
+
+    r.get(
+      '/runs',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['runs'],
+          summary: 'List runs, newest first',
+          querystring: listRunsSchema,
+          response: { 200: z.object({ runs: z.array(runView), next: z.string().nullable() }), ...errors },
+        },
+      },
+      async (request) => {
+        const page = await gaffer.runs.list(request.query);
+        return { runs: page.runs.map(toRunView), next: page.next };
+      },
+    );
+
+    r.get(
+      '/runs/:id',
+      {
+        config: { permission: 'read' },
+        schema: { tags: ['runs'], summary: 'Get a run', params: runParams, response: { 200: runView, ...errors } },
+      },
+      async (request) => toRunView(await gaffer.runs.get(request.params.id)),
+    );
+
+    r.post(
+      '/runs/:id/events',
+      {
+        config: { permission: 'record' },
+        schema: {
+          tags: ['events'],
+          summary: 'Append one or a batch of events',
+          params: runParams,
+          body: appendBody,
+          response: {
+            200: z.object({ appended: z.number().int(), firstSeq: z.number().int(), lastSeq: z.number().int() }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const batchId = request.body.batchId ?? headerString(request.headers['idempotency-key']);
+        return gaffer.events.append(request.params.id, request.body.events, batchId ? { batchId } : {});
+      },
+    );
+
+    r.get(
+      '/runs/:id/events',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['events'],
+          summary: "Read a run's events in order",
+          params: runParams,
+          querystring: eventsQuery,
+          response: { 200: z.object({ events: z.array(eventView), next: z.number().int().nullable() }), ...errors },
+        },
+      },
+      async (request) =>
+        gaffer.events.read(request.params.id, {
+          after: request.query.after,
+          limit: request.query.limit,
+          ...(request.query.types ? { types: request.query.types.split(',').filter(Boolean) } : {}),
+          resolveSpilled: request.query.resolve === 'true',
+        }),
+    );
+
+    r.get(
+      '/runs/:id/events/stream',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['events'],
+          summary: "Follow a run's events live (server-sent events; ends after run_finished)",
+          params: runParams,
+          querystring: z.strictObject({ after: z.coerce.number().int().min(0).default(0) }),
+        },
+      },
+      async (request, reply) => {
+        const runId = request.params.id;
+        await gaffer.runs.get(runId); // 404 before the stream starts
+        const abort = new AbortController();
+        request.raw.on('close', () => abort.abort());
+        reply.hijack();
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        const ping = setInterval(() => reply.raw.write(': ping\n\n'), SSE_PING_MS);
+        let after = request.query.after;
+        try {
+          while (!abort.signal.aborted) {
+            const page = await gaffer.events.read(runId, { after, limit: MAX_EVENTS_PAGE });
+            for (const event of page.events) {
+              reply.raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+              after = event.seq;
+            }
+            if (page.next !== null) continue;
+            if (page.events.some((e) => e.type === 'run_finished')) break;
+            const run = await gaffer.runs.get(runId);
+            if (run.status !== 'running' && run.lastSeq <= after) break;
+            await gaffer.events.waitFor(runId, after, FOLLOW_POLL_MS, abort.signal);
+          }
+          if (!abort.signal.aborted) reply.raw.write('event: end\ndata: {}\n\n');
+        } catch (err) {
+          request.log.warn({ err }, 'event stream ended by an error');
+        } finally {
+          clearInterval(ping);
+          reply.raw.end();
+        }
+      },
+    );
+
+    r.post(
+      '/runs/:id/finish',
+      {
+        config: { permission: 'record' },
+        schema: {
+          tags: ['runs'],
+          summary: 'Finish a run (once)',
+          params: runParams,
+          body: finishRunSchema.optional(),
+          response: { 200: runView, ...errors, 409: errorEnvelope },
+        },
+      },
+      async (request) => toRunView(await gaffer.runs.finish(request.params.id, request.body ?? {})),
+    );
+  };
+}
+
+function headerString(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
