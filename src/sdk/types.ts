@@ -5,7 +5,7 @@
  * the `onError` callback and the batch is retried. `flush()` and `close()` wait for the buffer.
  */
 import type { RunStatus, Verdict, FailureClass } from '../db/vocabulary.js';
-import type { LlmCallPayload, ToolCallPayload, ToolResultPayload } from '../events/eventTypes.js';
+import type { LlmCallPayload, ToolCallPayload } from '../events/eventTypes.js';
 
 export interface StartRunOptions {
   /** Client-chosen id (UUID); generated when absent, so `run.id` is known at once. */
