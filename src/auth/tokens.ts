@@ -86,6 +86,23 @@ export async function revokeToken(res: Resources, id: string): Promise<void> {
     .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
   if (rows.length === 0) throw new GafferError('NOT_FOUND', `no active token with id ${id}`);
+  authCacheOf(res).clear();
+}
+
+/**
+ * Successful lookups are cached for AUTH_CACHE_MS so a busy agent does not cost a database query
+ * per request. Revoking a token clears this process's cache at once; other processes (more
+ * servers on one database) stop accepting it within AUTH_CACHE_MS.
+ */
+export const AUTH_CACHE_MS = 10_000;
+const AUTH_CACHE_MAX = 1_000;
+/** One cache per opened Gaffer: a token valid in one database says nothing about another. */
+const authCaches = new WeakMap<Resources, Map<string, { principal: Principal; until: number }>>();
+
+function authCacheOf(res: Resources): Map<string, { principal: Principal; until: number }> {
+  let cache = authCaches.get(res);
+  if (!cache) authCaches.set(res, (cache = new Map()));
+  return cache;
 }
 
 /**
@@ -99,10 +116,18 @@ export async function authenticate(
 ): Promise<Principal | undefined> {
   if (envAdminToken && constantTimeEqual(token, envAdminToken)) return { id: 'env', name: 'GAFFER_TOKEN', scope: 'admin' };
   if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+  const hash = hashToken(token);
+  const authCache = authCacheOf(res);
+  const cached = authCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.principal;
   const [row] = await res.db.drizzle
     .select({ id: apiTokens.id, name: apiTokens.name, scope: apiTokens.scope })
     .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+    .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
+  if (row) {
+    if (authCache.size >= AUTH_CACHE_MAX) authCache.clear();
+    authCache.set(hash, { principal: row, until: Date.now() + AUTH_CACHE_MS });
+  }
   return row;
 }
 

@@ -35,8 +35,14 @@ const SECRET_ENV_NAME = /(_KEY|_TOKEN|_SECRET|_PASSWORD|PASSWORD|_PAT|_CREDENTIA
 /** Shorter values are not redacted: "1" or "true" would shred unrelated text. */
 const MIN_SECRET_VALUE_LENGTH = 8;
 
-/** A cheap pre-check: text without any of these characters sequences cannot hold a pattern. */
-const QUICK_CHECK = /sk-|gh[pousr]_|github_pat_|xox|AKIA|AIza|gsk_|hf_|gfr_|PRIVATE KEY|bearer|basic|token|:\/\//i;
+/**
+ * A cheap pre-check run over text (or a payload's JSON): text it does not match cannot contain
+ * anything the patterns below would change. Kept narrow on purpose: it must not fire on ordinary
+ * prose ("tokens", "basic"), or every payload pays for the full pattern pass.
+ */
+const QUICK_CHECK = /sk-|gh[pousr]_|github_pat_|xox[abprs]-|AKIA|AIza|gsk_|hf_|gfr_|PRIVATE KEY|\b(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8}|:\/\/[^\s/:@"]+:[^@\s/"]+@/i;
+/** The same pre-check for sensitive keys, as they appear in JSON (`"api-key":`). */
+const QUICK_KEY_CHECK = new RegExp(`"${SENSITIVE_KEY.source.slice(1, -1)}"\\s*:`, 'i');
 
 export interface RedactorOptions {
   /** Extra environment variable names whose values are secret. */
@@ -46,6 +52,7 @@ export interface RedactorOptions {
 
 export class Redactor {
   private readonly envValues: RegExp | undefined;
+  private readonly envValuesInJson: RegExp | undefined;
 
   constructor(options: RedactorOptions = {}) {
     const env = options.env ?? process.env;
@@ -56,9 +63,24 @@ export class Redactor {
       .filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_VALUE_LENGTH);
     // Longest first so a value that contains another is replaced whole.
     const unique = [...new Set(values)].sort((a, b) => b.length - a.length);
-    this.envValues = unique.length
-      ? new RegExp(unique.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
-      : undefined;
+    const escape = (v: string): string => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.envValues = unique.length ? new RegExp(unique.map(escape).join('|'), 'g') : undefined;
+    // In JSON text a value appears with its quotes and backslashes escaped.
+    const inJson = unique.map((v) => JSON.stringify(v).slice(1, -1));
+    this.envValuesInJson = inJson.length ? new RegExp(inJson.map(escape).join('|')) : undefined;
+  }
+
+  /**
+   * True when `json` (a serialised payload) may hold something to redact. False means the
+   * payload can be stored as it is — the common case, which then costs one scan and no copy.
+   */
+  jsonNeedsRedaction(json: string): boolean {
+    return (
+      QUICK_CHECK.test(json) ||
+      QUICK_KEY_CHECK.test(json) ||
+      (this.envValuesInJson?.test(json) ?? false) ||
+      json.includes('\\u0000')
+    );
   }
 
   /** Redacts secrets in a string. */

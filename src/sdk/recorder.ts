@@ -32,6 +32,8 @@ const DEFAULT_FLUSH_INTERVAL_MS = 200;
 const MAX_BACKOFF_MS = 10_000;
 /** An explicit flush() gives up (and throws) after this many failed rounds. */
 const FLUSH_ATTEMPTS = 6;
+/** Runs sent at once during a flush. */
+const DRAIN_CONCURRENCY = 4;
 
 type Op =
   | { kind: 'create'; input: StartRunOptions & { id: string } }
@@ -148,18 +150,29 @@ export class BufferedRecorder implements Recorder {
   }
 
   private async drain(): Promise<boolean> {
-    for (const queue of [...this.queues.values()]) {
-      try {
-        await this.drainRun(queue);
-        if (queue.ops.length === 0) this.queues.delete(queue.id);
-      } catch (err) {
-        this.failures++;
-        this.onError(err);
-        return false;
+    // Runs drain concurrently (each run's own queue stays strictly in order). A child's create
+    // waits for its parent's, because the server checks the parent exists.
+    const queues = [...this.queues.values()];
+    let failed = false;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < queues.length) {
+        const queue = queues[next++]!;
+        const parent = queue.ops[0]?.kind === 'create' ? queue.ops[0].input.parentRunId : undefined;
+        if (parent && this.queues.get(parent)?.ops[0]?.kind === 'create') continue; // next pass
+        try {
+          await this.drainRun(queue);
+          if (queue.ops.length === 0 && this.queues.get(queue.id) === queue) this.queues.delete(queue.id);
+        } catch (err) {
+          failed = true;
+          this.failures++;
+          this.onError(err);
+        }
       }
-    }
-    this.failures = 0;
-    return true;
+    };
+    await Promise.all(Array.from({ length: Math.min(DRAIN_CONCURRENCY, queues.length) }, worker));
+    if (!failed) this.failures = 0;
+    return !failed;
   }
 
   private async drainRun(queue: RunQueue): Promise<void> {
