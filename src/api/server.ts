@@ -4,7 +4,7 @@
  * `{ "error": { "code", "message", "details" } }`.
  */
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -32,7 +32,7 @@ export interface BuildServerOptions {
 export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: gaffer.resources.logger,
-    disableRequestLogging: !options.logRequests,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
     bodyLimit: MAX_REQUEST_BODY_BYTES,
   });
   app.setValidatorCompiler(validatorCompiler);
