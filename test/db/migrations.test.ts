@@ -14,7 +14,7 @@ import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js
 import * as schema from '../../src/db/schema.js';
 import { createScratchDatabase, testBackends } from '../helpers/db.js';
 
-const tables = Object.values(schema).filter((v): v is PgTable => {
+const tables = Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => {
   try {
     getTableConfig(v as PgTable);
     return true;
