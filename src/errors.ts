@@ -12,8 +12,17 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   RUN_NOT_FOUND: 404,
   ARTIFACT_NOT_FOUND: 404,
+  SPEC_NOT_FOUND: 404,
+  PROFILE_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  APPROVAL_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
   RUN_FINISHED: 409,
   CONFLICT: 409,
+  /** The task (or approval) is not in a state that allows this; details say which it is in. */
+  INVALID_STATE: 409,
+  /** A worker's lease on a task expired (or another attempt took over): its result is refused. */
+  LEASE_LOST: 409,
   PAYLOAD_TOO_LARGE: 413,
   DATA_DIR_LOCKED: 423,
   DATABASE_UNAVAILABLE: 503,

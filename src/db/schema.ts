@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
+  boolean,
   check,
   customType,
   index,
@@ -23,9 +24,16 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import {
+  APPROVAL_KINDS,
+  APPROVAL_STATUSES,
   ARTIFACT_STORAGES,
+  CLAIMABLE_TASK_STATUSES,
   FAILURE_CLASSES,
+  MISSED_RUN_POLICIES,
+  MODES,
   RUN_STATUSES,
+  TASK_KINDS,
+  TASK_STATUSES,
   TOKEN_SCOPES,
   VERDICTS,
   sqlList,
@@ -49,12 +57,12 @@ export const runs = pgTable(
     id: uuid('id').primaryKey(),
     parentRunId: uuid('parent_run_id').references((): AnyPgColumn => runs.id),
     rootRunId: uuid('root_run_id'),
-    taskId: uuid('task_id'),
+    taskId: uuid('task_id').references((): AnyPgColumn => tasks.id),
     attempt: integer('attempt').notNull().default(1),
     name: text('name'),
     agent: text('agent'),
-    specVersionId: uuid('spec_version_id'),
-    profileVersionId: uuid('profile_version_id'),
+    specVersionId: uuid('spec_version_id').references((): AnyPgColumn => specVersions.id),
+    profileVersionId: uuid('profile_version_id').references((): AnyPgColumn => profileVersions.id),
     status: text('status', { enum: RUN_STATUSES }).notNull().default('running'),
     verdict: text('verdict', { enum: VERDICTS }),
     failureClass: text('failure_class', { enum: FAILURE_CLASSES }),
@@ -183,4 +191,238 @@ export const apiTokens = pgTable(
     check('api_tokens_scope_check', sql.raw(`scope IN ${sqlList(TOKEN_SCOPES)}`)),
     uniqueIndex('api_tokens_hash_idx').on(t.tokenHash),
   ],
+);
+
+/** Named agent configurations; each change is a new row in profile_versions. */
+export const profiles = pgTable('profiles', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique('profiles_name_key'),
+  latestVersion: integer('latest_version').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** An immutable version of a profile; runs point at the exact version they used. */
+export const profileVersions = pgTable(
+  'profile_versions',
+  {
+    id: uuid('id').primaryKey(),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => profiles.id),
+    version: integer('version').notNull(),
+    definition: jsonb('definition').notNull(),
+    /** sha256 of the canonical JSON of the definition: re-applying unchanged content is a no-op. */
+    contentHash: text('content_hash').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('profile_versions_version_idx').on(t.profileId, t.version)],
+);
+
+/** Named kinds of work; each change is a new row in spec_versions. */
+export const specs = pgTable('specs', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique('specs_name_key'),
+  latestVersion: integer('latest_version').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const specVersions = pgTable(
+  'spec_versions',
+  {
+    id: uuid('id').primaryKey(),
+    specId: uuid('spec_id')
+      .notNull()
+      .references(() => specs.id),
+    version: integer('version').notNull(),
+    /** The executor that runs this spec's tasks: 'shell', 'agent', 'cli_agent'. */
+    executor: text('executor').notNull(),
+    definition: jsonb('definition').notNull(),
+    contentHash: text('content_hash').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('spec_versions_version_idx').on(t.specId, t.version)],
+);
+
+/** Periodic schedules: each fire time materialises at most one task. */
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull().unique('schedules_name_key'),
+    specId: uuid('spec_id')
+      .notNull()
+      .references(() => specs.id),
+    input: jsonb('input').notNull().default({}),
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull().default('UTC'),
+    missed: text('missed', { enum: MISSED_RUN_POLICIES }).notNull().default('skip'),
+    priority: integer('priority').notNull().default(0),
+    paused: boolean('paused').notNull().default(false),
+    /** The next fire time not yet materialised; computed from the database clock. */
+    nextFireAt: timestamp('next_fire_at', { withTimezone: true, mode: 'date' }),
+    lastFireAt: timestamp('last_fire_at', { withTimezone: true, mode: 'date' }),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('schedules_missed_check', sql.raw(`missed IN ${sqlList(MISSED_RUN_POLICIES)}`)),
+    index('schedules_due_idx').on(t.nextFireAt).where(sql`NOT paused`),
+  ],
+);
+
+/**
+ * Tasks: work orders. `attempt` is the fencing token: claiming increments it, and a worker can
+ * complete, heartbeat or fail a task only with the attempt it claimed.
+ */
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind', { enum: TASK_KINDS }).notNull().default('work'),
+    specId: uuid('spec_id').references(() => specs.id),
+    specVersionId: uuid('spec_version_id').references(() => specVersions.id),
+    input: jsonb('input').notNull().default({}),
+    status: text('status', { enum: TASK_STATUSES }).notNull(),
+    priority: integer('priority').notNull().default(0),
+    /** Not claimable before this time (deferred tasks, retry backoff). */
+    runAt: timestamp('run_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    idempotencyKey: text('idempotency_key'),
+    concurrencyKey: text('concurrency_key'),
+    concurrencyLimit: integer('concurrency_limit').notNull().default(1),
+    needsApproval: boolean('needs_approval').notNull().default(false),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(1),
+    timeoutMs: integer('timeout_ms'),
+    /** A mode the submitter lowered the spec's mode to (never higher than the spec's). */
+    mode: text('mode', { enum: MODES }),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    scheduleId: uuid('schedule_id').references(() => schedules.id),
+    fireTime: timestamp('fire_time', { withTimezone: true, mode: 'date' }),
+    /** The task this one is a fallback of (the fallback spec runs as a new, linked task). */
+    parentTaskId: uuid('parent_task_id').references((): AnyPgColumn => tasks.id),
+    lastRunId: uuid('last_run_id'),
+    result: jsonb('result'),
+    lastError: jsonb('last_error'),
+    failureClass: text('failure_class', { enum: FAILURE_CLASSES }),
+    /** Per-attempt overrides applied by a person (a stronger profile, a larger budget). */
+    overrides: jsonb('overrides').notNull().default({}),
+    lastEventSeq: bigint('last_event_seq', { mode: 'number' }).notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    check('tasks_status_check', sql.raw(`status IN ${sqlList(TASK_STATUSES)}`)),
+    check('tasks_kind_check', sql.raw(`kind IN ${sqlList(TASK_KINDS)}`)),
+    check('tasks_mode_check', sql.raw(`mode IS NULL OR mode IN ${sqlList(MODES)}`)),
+    check('tasks_failure_class_check', sql.raw(`failure_class IS NULL OR failure_class IN ${sqlList(FAILURE_CLASSES)}`)),
+    check('tasks_work_has_spec_check', sql.raw(`kind <> 'work' OR spec_version_id IS NOT NULL`)),
+    check('tasks_concurrency_limit_check', sql`${t.concurrencyLimit} >= 1`),
+    check('tasks_max_attempts_check', sql`${t.maxAttempts} >= 1`),
+    uniqueIndex('tasks_idempotency_key_idx').on(t.idempotencyKey),
+    uniqueIndex('tasks_schedule_fire_idx').on(t.scheduleId, t.fireTime),
+    // The claim query's index: only claimable rows, in claim order.
+    index('tasks_claim_idx')
+      .on(t.priority.desc(), t.runAt, t.id)
+      .where(sql.raw(`status IN ${sqlList(CLAIMABLE_TASK_STATUSES)}`)),
+    index('tasks_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'running'`),
+    index('tasks_status_idx').on(t.status, t.id),
+    index('tasks_spec_idx').on(t.specId, t.id),
+    index('tasks_parent_idx').on(t.parentTaskId),
+  ],
+);
+
+/** Task A depends on task B: A waits until every B has succeeded, and is blocked if one fails. */
+export const taskDependencies = pgTable(
+  'task_dependencies',
+  {
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    dependsOnId: uuid('depends_on_id')
+      .notNull()
+      .references(() => tasks.id),
+  },
+  (t) => [
+    primaryKey({ name: 'task_dependencies_pkey', columns: [t.taskId, t.dependsOnId] }),
+    index('task_dependencies_depends_on_idx').on(t.dependsOnId),
+    check('task_dependencies_not_self_check', sql`${t.taskId} <> ${t.dependsOnId}`),
+  ],
+);
+
+/**
+ * A task's own append-only log (status changes, approval decisions with their principal, retry
+ * decisions, reminders due), sequenced per task like run events; same immutability trigger.
+ */
+export const taskEvents = pgTable(
+  'task_events',
+  {
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    payload: jsonb('payload').notNull(),
+    /** Who caused it: `scope:name` of a token, `worker:<id>`, `scheduler`, `system`. */
+    principal: text('principal'),
+  },
+  (t) => [
+    primaryKey({ name: 'task_events_pkey', columns: [t.taskId, t.seq] }),
+    index('task_events_type_idx').on(t.type, t.ts),
+  ],
+);
+
+/** Running tasks per concurrency key; the row lock makes the cap exact across workers. */
+export const concurrencySlots = pgTable(
+  'concurrency_slots',
+  {
+    key: text('key').primaryKey(),
+    running: integer('running').notNull().default(0),
+  },
+  (t) => [check('concurrency_slots_running_check', sql`${t.running} >= 0`)],
+);
+
+/** Durable approvals: resolved only by explicit id, only by a person's token, audited. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    runId: uuid('run_id').references(() => runs.id),
+    kind: text('kind', { enum: APPROVAL_KINDS }).notNull(),
+    status: text('status', { enum: APPROVAL_STATUSES }).notNull().default('pending'),
+    /** What is to be approved: the reason, a patch artifact, the tool call. */
+    request: jsonb('request').notNull().default({}),
+    note: text('note'),
+    requestedAt: timestamp('requested_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    decidedBy: text('decided_by'),
+  },
+  (t) => [
+    check('approvals_kind_check', sql.raw(`kind IN ${sqlList(APPROVAL_KINDS)}`)),
+    check('approvals_status_check', sql.raw(`status IN ${sqlList(APPROVAL_STATUSES)}`)),
+    uniqueIndex('approvals_one_pending_idx').on(t.taskId, t.kind).where(sql`status = 'pending'`),
+    index('approvals_status_idx').on(t.status, t.requestedAt),
+  ],
+);
+
+/** The allowed task status changes; the trigger on tasks refuses any other (migration 0003). */
+export const taskTransitions = pgTable(
+  'task_transitions',
+  {
+    fromStatus: text('from_status').notNull(),
+    toStatus: text('to_status').notNull(),
+  },
+  (t) => [primaryKey({ name: 'task_transitions_pkey', columns: [t.fromStatus, t.toStatus] })],
 );

@@ -49,3 +49,76 @@ export function sqlList(values: readonly string[]): string {
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
+
+/**
+ * The task state machine (docs/state-machines.md). TASK_TRANSITIONS is the whole of it: the
+ * database holds the same pairs in `task_transitions` and a trigger refuses any other change.
+ */
+export const TASK_STATUSES = [
+  'awaiting_approval',
+  'waiting', // for dependencies to succeed
+  'scheduled', // for its run_at time
+  'queued',
+  'running',
+  'retrying', // waiting to retry (run_at is the retry time)
+  'succeeded',
+  'failed',
+  'escalated',
+  'cancelled',
+  'rejected',
+  'blocked', // a dependency failed, so this task can never run
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses a worker may claim from, once `run_at` has come. */
+export const CLAIMABLE_TASK_STATUSES = ['queued', 'scheduled', 'retrying'] as const;
+export const FINAL_TASK_STATUSES = ['succeeded', 'failed', 'cancelled', 'rejected', 'blocked'] as const;
+
+export const TASK_TRANSITIONS: readonly (readonly [TaskStatus, TaskStatus])[] = [
+  ['awaiting_approval', 'waiting'],
+  ['awaiting_approval', 'scheduled'],
+  ['awaiting_approval', 'queued'],
+  ['awaiting_approval', 'rejected'],
+  ['awaiting_approval', 'cancelled'],
+  ['awaiting_approval', 'blocked'],
+  ['waiting', 'queued'],
+  ['waiting', 'scheduled'],
+  ['waiting', 'blocked'],
+  ['waiting', 'cancelled'],
+  ['scheduled', 'running'],
+  ['scheduled', 'queued'],
+  ['scheduled', 'cancelled'],
+  ['queued', 'running'],
+  ['queued', 'cancelled'],
+  ['running', 'succeeded'],
+  ['running', 'failed'],
+  ['running', 'retrying'],
+  ['running', 'queued'], // lease expired: the attempt is lost, the task goes back to the queue
+  ['running', 'escalated'],
+  ['running', 'cancelled'],
+  ['running', 'awaiting_approval'], // a proposal (propose mode) waits for a person
+  ['retrying', 'running'],
+  ['retrying', 'queued'],
+  ['retrying', 'cancelled'],
+  ['failed', 'escalated'],
+  ['failed', 'queued'], // retried by a person
+  ['escalated', 'queued'], // resolved with a retry option
+  ['escalated', 'failed'], // dismissed
+  ['escalated', 'cancelled'], // resolved with abort
+];
+
+export const TASK_KINDS = ['work', 'reminder'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+/** What an approval gates: a whole task, a proposed patch, or one tool call. */
+export const APPROVAL_KINDS = ['task', 'patch', 'tool_call'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+export const MISSED_RUN_POLICIES = ['skip', 'once', 'all'] as const;
+export type MissedRunPolicy = (typeof MISSED_RUN_POLICIES)[number];
+
+/** Agent autonomy: one vocabulary in the database, the API and the docs. */
+export const MODES = ['observe', 'propose', 'autonomous'] as const;
+export type Mode = (typeof MODES)[number];

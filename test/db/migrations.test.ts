@@ -52,6 +52,7 @@ const TYPE_NAMES: Record<string, string> = {
   PgTimestamp: 'timestamp with time zone',
   PgArray: 'ARRAY',
   PgCustomColumn: 'bytea',
+  PgBoolean: 'boolean',
 };
 
 describe.each(testBackends())('migrations from an empty database on $name', (backend) => {
@@ -104,7 +105,16 @@ describe.each(testBackends())('migrations from an empty database on $name', (bac
     const expected = tables.flatMap((t) => getTableConfig(t).checks.map((c) => c.name));
     expect(checks.map((c) => c.conname).sort()).toEqual(expected.sort());
     const triggers = await db.rows<{ tgname: string }>(sql`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal`);
-    expect(triggers.map((t) => t.tgname).sort()).toEqual(['events_no_truncate', 'events_no_update_delete', 'runs_status_rule']);
+    expect(triggers.map((t) => t.tgname).sort()).toEqual([
+      'events_no_truncate',
+      'events_no_update_delete',
+      'runs_status_rule',
+      'task_events_no_truncate',
+      'task_events_no_update_delete',
+      'tasks_notify_insert',
+      'tasks_notify_update',
+      'tasks_status_rule',
+    ]);
   });
 
   it('refuses a migration file that changed after it was applied', async () => {
