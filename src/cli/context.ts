@@ -40,6 +40,11 @@ export interface CliApi {
   createToken(input: { name: string; scope: TokenScope }): Promise<{ id: string; token: string; scope: TokenScope; name: string }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(id: string): Promise<void>;
+  /**
+   * Any other operation, given both ways: on a Gaffer opened in this process, or as an API call
+   * (`http.request(method, path, body)`) to the running server.
+   */
+  call<T>(operation: { local: (gaffer: Gaffer) => Promise<T>; remote: (http: HttpTransport) => Promise<T> }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,7 @@ function localApi(gaffer: Gaffer): CliApi {
         revokedAt: t.revokedAt ? t.revokedAt.toISOString() : null,
       })),
     revokeToken: (id) => gaffer.tokens.revoke(id),
+    call: (operation) => operation.local(gaffer),
     close: () => gaffer.close(),
   };
 }
@@ -105,6 +111,7 @@ function remoteApi(http: HttpTransport, url: string): CliApi {
     revokeToken: async (id) => {
       await http.request('DELETE', `/tokens/${id}`);
     },
+    call: (operation) => operation.remote(http),
     close: async () => {},
   };
 }

@@ -252,7 +252,7 @@ export const schedules = pgTable(
   'schedules',
   {
     id: uuid('id').primaryKey(),
-    name: text('name').notNull().unique('schedules_name_key'),
+    name: text('name').notNull(),
     specId: uuid('spec_id')
       .notNull()
       .references(() => specs.id),
@@ -265,13 +265,17 @@ export const schedules = pgTable(
     /** The next fire time not yet materialised; computed from the database clock. */
     nextFireAt: timestamp('next_fire_at', { withTimezone: true, mode: 'date' }),
     lastFireAt: timestamp('last_fire_at', { withTimezone: true, mode: 'date' }),
+    /** Deleted schedules stay (their tasks point at them) but never fire again. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
     createdBy: text('created_by'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
     check('schedules_missed_check', sql.raw(`missed IN ${sqlList(MISSED_RUN_POLICIES)}`)),
-    index('schedules_due_idx').on(t.nextFireAt).where(sql`NOT paused`),
+    // Names are unique among live schedules; a deleted schedule's name can be used again.
+    uniqueIndex('schedules_name_idx').on(t.name).where(sql`deleted_at IS NULL`),
+    index('schedules_due_idx').on(t.nextFireAt).where(sql`NOT paused AND deleted_at IS NULL`),
   ],
 );
 
