@@ -26,6 +26,14 @@ import {
   type ListRunsInput,
 } from './runs/runs.js';
 
+import * as specStore from './specs/specStore.js';
+import { submitTask, type SubmitTaskInput } from './tasks/submitTask.js';
+import { cancelTask, getTask, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
+import { readTaskEvents } from './tasks/taskEvents.js';
+import { decideApproval, getApproval, listApprovals, type ApprovalHandler } from './approvals/approvals.js';
+import { Worker, type WorkerOptions } from './queue/worker.js';
+import type { ApprovalStatus } from './db/vocabulary.js';
+
 export interface CreateGafferOptions {
   /** Config input; env vars are read only when `env` is given (the CLI passes process.env). */
   config?: ConfigInput;
@@ -67,6 +75,33 @@ export interface Gaffer {
     authenticate(token: string): Promise<tokens.Principal | undefined>;
     ensureAdminTokenFile(): ReturnType<typeof tokens.ensureAdminTokenFile>;
   };
+  readonly specs: {
+    apply(definition: unknown, principal?: string): ReturnType<typeof specStore.applySpec>;
+    applyProfile(definition: unknown, principal?: string): ReturnType<typeof specStore.applyProfile>;
+    get(nameOrId: string, version?: number): ReturnType<typeof specStore.getSpec>;
+    getProfile(nameOrId: string, version?: number): ReturnType<typeof specStore.getProfile>;
+    list(): ReturnType<typeof specStore.listSpecs>;
+    listProfiles(): ReturnType<typeof specStore.listProfiles>;
+    versions(name: string): ReturnType<typeof specStore.listSpecVersions>;
+    profileVersions(name: string): ReturnType<typeof specStore.listProfileVersions>;
+  };
+  readonly tasks: {
+    submit(input: SubmitTaskInput, principal?: string): ReturnType<typeof submitTask>;
+    get(id: string): ReturnType<typeof getTask>;
+    detail(id: string): ReturnType<typeof getTaskDetail>;
+    list(input?: ListTasksInput): ReturnType<typeof listTasks>;
+    cancel(id: string, principal: string, reason?: string): ReturnType<typeof cancelTask>;
+    events(id: string, after?: number, limit?: number): ReturnType<typeof readTaskEvents>;
+  };
+  readonly approvals: {
+    decide(input: { id: string; decision: 'approved' | 'rejected'; note?: string; principal: string }): ReturnType<typeof decideApproval>;
+    get(id: string): ReturnType<typeof getApproval>;
+    list(filter?: { status?: ApprovalStatus; taskId?: string; limit?: number }): ReturnType<typeof listApprovals>;
+    /** Registers what happens when an approval of a kind is approved (a patch approval applies the patch). */
+    onApproved(kind: string, handler: ApprovalHandler): void;
+  };
+  /** A worker on this Gaffer's database (start it with `await worker.start()`). */
+  createWorker(options?: WorkerOptions): Worker;
   close(): Promise<void>;
 }
 
@@ -105,6 +140,8 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
     now: options.now ?? (() => new Date()),
   };
   const res = resources;
+  const approvalHandlers = new Map<string, ApprovalHandler>();
+  const workers = new Set<Worker>();
   return {
     config,
     resources,
@@ -137,6 +174,38 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
       authenticate: (token) => tokens.authenticate(res, token, config.adminToken),
       ensureAdminTokenFile: () => tokens.ensureAdminTokenFile(res, config.dataDir),
     },
-    close: () => db.close(),
+    specs: {
+      apply: (definition, principal) => specStore.applySpec(res, definition, principal),
+      applyProfile: (definition, principal) => specStore.applyProfile(res, definition, principal),
+      get: (nameOrId, version) => specStore.getSpec(res, nameOrId, version),
+      getProfile: (nameOrId, version) => specStore.getProfile(res, nameOrId, version),
+      list: () => specStore.listSpecs(res),
+      listProfiles: () => specStore.listProfiles(res),
+      versions: (name) => specStore.listSpecVersions(res, name),
+      profileVersions: (name) => specStore.listProfileVersions(res, name),
+    },
+    tasks: {
+      submit: (input, principal) => submitTask(res, input, principal),
+      get: (id) => getTask(res, id),
+      detail: (id) => getTaskDetail(res, id),
+      list: (input) => listTasks(res, input),
+      cancel: (id, principal, reason) => cancelTask(res, id, principal, reason),
+      events: (id, after, limit) => readTaskEvents(res, id, after, limit),
+    },
+    approvals: {
+      decide: (input) => decideApproval(res, input, (r, approval) => approvalHandlers.get(approval.kind)?.(r, approval) ?? Promise.resolve()),
+      get: (id) => getApproval(res, id),
+      list: (filter) => listApprovals(res, filter),
+      onApproved: (kind, handler) => approvalHandlers.set(kind, handler),
+    },
+    createWorker: (options) => {
+      const worker = new Worker(res, options);
+      workers.add(worker);
+      return worker;
+    },
+    close: async () => {
+      await Promise.all([...workers].map((w) => w.stop()));
+      await db.close();
+    },
   };
 }

@@ -38,6 +38,12 @@ export interface Database {
   readonly pglite?: PGlite;
   /** The pg pool (server only): LISTEN connections and benchmarks use it. */
   readonly pool?: pg.Pool;
+  /**
+   * Calls onNotify for every NOTIFY on the channel until the returned function is called. On
+   * server Postgres this holds one dedicated connection that reconnects (with backoff) after a
+   * restart, calling onNotify once on reconnect since notifications may have been missed.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -59,7 +65,7 @@ function wrap(
   kind: Database['kind'],
   db: Executor,
   close: () => Promise<void>,
-  extra: { pglite?: PGlite; pool?: pg.Pool },
+  extra: { pglite?: PGlite; pool?: pg.Pool; listen: Database['listen'] },
 ): Database {
   return {
     kind,
@@ -95,7 +101,27 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     });
   }
   const db = drizzlePg(pool, { schema }) as unknown as Executor;
-  return wrap('postgres', db, () => pool.end(), { pool });
+  const listeners = new Set<PgListener>();
+  return wrap(
+    'postgres',
+    db,
+    async () => {
+      await Promise.all([...listeners].map((l) => l.stop()));
+      await pool.end();
+    },
+    {
+      pool,
+      listen: async (channel, onNotify) => {
+        const listener = new PgListener(target.url, channel, onNotify);
+        listeners.add(listener);
+        await listener.start();
+        return async () => {
+          listeners.delete(listener);
+          await listener.stop();
+        };
+      },
+    },
+  );
 }
 
 async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<Database> {
@@ -122,7 +148,15 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
       await client.close();
       releaseLock();
     },
-    { pglite: client },
+    {
+      pglite: client,
+      listen: async (channel, onNotify) => {
+        const unsubscribe = await client.listen(channel, () => onNotify());
+        return async () => {
+          if (!client.closed) await unsubscribe();
+        };
+      },
+    },
   );
 }
 
@@ -160,5 +194,75 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One LISTEN connection to server Postgres that comes back after the server restarts. */
+class PgListener {
+  private client: pg.Client | undefined;
+  private stopped = false;
+  private retryMs = 100;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly onNotify: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.url, application_name: 'gaffer-listen' });
+    client.on('error', () => this.reconnect(client));
+    client.on('end', () => this.reconnect(client));
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.onNotify();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      this.client = client;
+      this.retryMs = 100;
+      // Anything notified while we were away is lost: let the owner look once.
+      this.onNotify();
+    } catch {
+      client.removeAllListeners();
+      client.end().catch(() => {});
+      this.schedule();
+    }
+  }
+
+  private reconnect(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.removeAllListeners();
+    client.end().catch(() => {});
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    const delay = this.retryMs / 2 + Math.random() * (this.retryMs / 2);
+    this.retryMs = Math.min(this.retryMs * 2, 5_000);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, delay);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners();
+      await client.end().catch(() => {});
+    }
   }
 }
