@@ -3,6 +3,11 @@
  */
 const BENCHES: Record<string, () => Promise<unknown>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
+  classify: async () => {
+    const result = await (await import('./classify.js')).benchClassify();
+    console.log(JSON.stringify(result, null, 2));
+    return result;
+  },
 };
 
 const names = process.argv.slice(2);

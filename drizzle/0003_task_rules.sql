@@ -49,7 +49,16 @@ $$;
 CREATE TRIGGER tasks_status_rule BEFORE UPDATE ON tasks
   FOR EACH ROW EXECUTE FUNCTION gaffer_tasks_status_rule();
 --> statement-breakpoint
--- A task's log is as append-only as a run's.
+-- A task's log is as append-only as a run's. The function of 0001 is shared, so its message now
+-- names the table the trigger fired on (still GF001).
+CREATE OR REPLACE FUNCTION gaffer_events_are_immutable() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% are append-only: % on % is not allowed', TG_TABLE_NAME, TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'GF001', HINT = 'append a new event instead of changing a recorded one';
+END;
+$$;
+--> statement-breakpoint
 CREATE TRIGGER task_events_no_update_delete BEFORE UPDATE OR DELETE ON task_events
   FOR EACH ROW EXECUTE FUNCTION gaffer_events_are_immutable();
 --> statement-breakpoint

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   DATA_DIR_LOCKED: 423,
   DATABASE_UNAVAILABLE: 503,
+  /** The SDK or CLI cannot reach the Gaffer server (connection refused, timeout): retried. */
+  SERVER_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

@@ -6,9 +6,9 @@
 import pg from 'pg';
 import { openDatabase } from '../src/db/connection.js';
 import { migrate } from '../src/db/migrate.js';
-import { TEMPLATE_DB, databaseUrl } from './helpers/db.js';
+import { databaseUrl } from './helpers/db.js';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<(() => Promise<void>) | void> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
     console.warn(
@@ -17,14 +17,20 @@ export default async function setup(): Promise<void> {
     );
     return;
   }
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-  } finally {
-    await admin.end();
-  }
+  const TEMPLATE_DB = `gaffer_test_template_${process.pid}`;
+  // Test workers are started after this and inherit the name.
+  process.env.GAFFER_TEST_TEMPLATE = TEMPLATE_DB;
+  const adminQuery = async (text: string): Promise<void> => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(text);
+    } finally {
+      await admin.end();
+    }
+  };
+  await adminQuery(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+  await adminQuery(`CREATE DATABASE ${TEMPLATE_DB}`);
   const db = await openDatabase({ kind: 'postgres', url: databaseUrl(url, TEMPLATE_DB), poolSize: 1 });
   try {
     await migrate(db);
@@ -32,4 +38,7 @@ export default async function setup(): Promise<void> {
     await db.close();
   }
   console.log(`\n  Database tests run on PGlite and on the server Postgres (${new URL(url).host}).\n`);
+  return async () => {
+    await adminQuery(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+  };
 }

@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
 import { MAX_REQUEST_BODY_BYTES } from '../config/config.js';
+import { SQLSTATE, databaseError } from '../db/sqlstate.js';
 import { GafferError, type FieldIssue } from '../errors.js';
 import type { Gaffer } from '../gaffer.js';
 import { authHook } from './auth.js';
@@ -20,6 +21,10 @@ import { createMetrics } from './metrics.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { runRoutes } from './routes/runs.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { specRoutes } from './routes/specs.js';
+import { taskRoutes } from './routes/tasks.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -82,6 +87,10 @@ export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = 
       await api.register(runRoutes(gaffer));
       await api.register(artifactRoutes(gaffer));
       await api.register(tokenRoutes(gaffer));
+      await api.register(specRoutes(gaffer));
+      await api.register(taskRoutes(gaffer));
+      await api.register(approvalRoutes(gaffer));
+      await api.register(scheduleRoutes(gaffer));
     },
     { prefix: API_PREFIX },
   );
@@ -104,9 +113,28 @@ export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = 
   return app as unknown as FastifyInstance;
 }
 
-/** Maps any error to a GafferError: ours as they are, request validation as VALIDATION_FAILED. */
+/**
+ * The rules the database itself enforces (migrations 0001 and 0003): an append-only log, a final
+ * run status, the task state machine. Breaking one is the caller asking for a change the state
+ * does not allow, not a server fault.
+ */
+const STATE_RULE_SQLSTATES: ReadonlySet<string> = new Set([
+  SQLSTATE.eventsImmutable,
+  SQLSTATE.runStatusRule,
+  SQLSTATE.taskTransitionRule,
+]);
+
+/**
+ * Maps any error to a GafferError: ours as they are, request validation as VALIDATION_FAILED, a
+ * database state rule as INVALID_STATE.
+ */
 function toGafferError(err: FastifyError): GafferError {
   if (err instanceof GafferError) return err;
+  const dbError = databaseError(err);
+  if (dbError && STATE_RULE_SQLSTATES.has(dbError.code)) {
+    // The trigger's message names the row and the refused change (ours, written for callers).
+    return new GafferError('INVALID_STATE', dbError.message, { details: { sqlstate: dbError.code }, cause: err });
+  }
   if (err.validation) {
     const where = err.validationContext ?? 'body';
     const issues: FieldIssue[] = err.validation.map((v) => {

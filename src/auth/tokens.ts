@@ -91,7 +91,8 @@ export async function revokeToken(res: Resources, id: string): Promise<void> {
 
 /**
  * Successful lookups are cached for AUTH_CACHE_MS so a busy agent does not cost a database query
- * per request. Revoking a token clears this process's cache at once; other processes (more
+ * per request; `last_used_at` is written on each database lookup, so it is at most AUTH_CACHE_MS
+ * (per process) behind. Revoking a token clears this process's cache at once; other processes (more
  * servers on one database) stop accepting it within AUTH_CACHE_MS.
  */
 export const AUTH_CACHE_MS = 10_000;
@@ -120,10 +121,13 @@ export async function authenticate(
   const authCache = authCacheOf(res);
   const cached = authCache.get(hash);
   if (cached && cached.until > Date.now()) return cached.principal;
+  // The lookup also stamps last_used_at: one statement, and only on a cache miss, so a busy token
+  // costs one write per AUTH_CACHE_MS rather than one per request (last_used_at is that coarse).
   const [row] = await res.db.drizzle
-    .select({ id: apiTokens.id, name: apiTokens.name, scope: apiTokens.scope })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
+    .update(apiTokens)
+    .set({ lastUsedAt: res.now() })
+    .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id, name: apiTokens.name, scope: apiTokens.scope });
   if (row) {
     if (authCache.size >= AUTH_CACHE_MAX) authCache.clear();
     authCache.set(hash, { principal: row, until: Date.now() + AUTH_CACHE_MS });

@@ -6,9 +6,14 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isGafferError } from '../errors.js';
+import { registerClassifyCommand } from './commands/classify.js';
 import { registerRunCommands } from './commands/runs.js';
+import { registerScheduleCommands } from './commands/schedules.js';
+import { registerSpecCommands } from './commands/specs.js';
+import { registerTaskCommands } from './commands/tasks.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 
 export const EXIT_OK = 0;
@@ -18,7 +23,7 @@ export const EXIT_USAGE = 2;
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('gaffer')
     .description('Gaffer — the foreman for autonomous AI agents')
-    .version('0.1.0')
+    .version('0.1.0', '-V, --version')
     .option('--url <url>', 'talk to this Gaffer server (GAFFER_URL); default: the local server or database')
     .option('--token <token>', 'API token for --url (GAFFER_TOKEN)')
     .option('--data-dir <dir>', 'embedded data folder (GAFFER_DATA_DIR, default ./.gaffer)')
@@ -28,6 +33,11 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerServeCommands(program, io);
   registerRunCommands(program, io);
   registerTokenCommands(program, io);
+  registerWorkerCommand(program, io);
+  registerSpecCommands(program, io);
+  registerTaskCommands(program, io);
+  registerScheduleCommands(program, io);
+  registerClassifyCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

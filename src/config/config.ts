@@ -49,12 +49,21 @@ export const configSchema = z.object({
   logLevel: z.enum(LOG_LEVELS).default('info'),
   /**
    * Names of environment variables whose values must never be stored (added to
-   * DEFAULT_SECRET_ENV_VARS). Any variable named *_KEY, *_TOKEN, *_SECRET or *PASSWORD* is treated
-   * as secret too.
+   * DEFAULT_SECRET_ENV_VARS). Any variable whose name ends in _KEY, _TOKEN, _SECRET, _PASSWORD (or
+   * PASSWORD), _PAT or _CREDENTIALS (case-insensitive; SECRET_ENV_NAME in src/events/redact.ts) is
+   * treated as secret too.
    */
   secretEnvVars: z.array(z.string().min(1)).default([]),
   /** Connections in the server Postgres pool. */
   poolSize: z.coerce.number().int().min(1).max(200).default(10),
+  /** Tasks `gaffer serve` runs at once in its own process (0: run no worker, only the API). */
+  workers: z.coerce.number().int().min(0).max(256).default(2),
+  /** Tasks one `gaffer worker` process runs at once. */
+  workerConcurrency: z.coerce.number().int().min(1).max(256).default(4),
+  /** Lease length (ms): a dead worker's task is retried after at most this long. */
+  leaseMs: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  /** Run the scheduler (periodic schedules, deferred reminders) in `gaffer serve`. */
+  scheduler: z.boolean().default(true),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -70,6 +79,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   if (env.GAFFER_TOKEN) out.adminToken = env.GAFFER_TOKEN;
   if (env.GAFFER_LOG_LEVEL) out.logLevel = env.GAFFER_LOG_LEVEL as GafferConfig['logLevel'];
   if (env.GAFFER_MIGRATE_ON_START) out.migrateOnStart = env.GAFFER_MIGRATE_ON_START !== 'false';
+  if (env.GAFFER_POOL_SIZE) out.poolSize = env.GAFFER_POOL_SIZE as unknown as number;
+  if (env.GAFFER_WORKERS) out.workers = env.GAFFER_WORKERS as unknown as number;
+  if (env.GAFFER_WORKER_CONCURRENCY) out.workerConcurrency = env.GAFFER_WORKER_CONCURRENCY as unknown as number;
+  if (env.GAFFER_LEASE_MS) out.leaseMs = env.GAFFER_LEASE_MS as unknown as number;
+  if (env.GAFFER_SCHEDULER) out.scheduler = env.GAFFER_SCHEDULER !== 'false';
   if (env.GAFFER_SECRET_ENV) {
     out.secretEnvVars = env.GAFFER_SECRET_ENV.split(',')
       .map((s) => s.trim())

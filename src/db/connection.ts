@@ -13,7 +13,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { GafferError } from '../errors.js';
 import * as schema from './schema.js';
-import { withTransientRetry } from './sqlstate.js';
+import { isTransientDbError, withTransientRetry } from './sqlstate.js';
 
 export type Schema = typeof schema;
 /** A Drizzle handle: the database itself or an open transaction. */
@@ -53,6 +53,9 @@ export async function execRows<T>(executor: Executor, query: SQL): Promise<T[]> 
   return result.rows;
 }
 
+/** Longest wait for a free pooled connection (ms). */
+export const POOL_CONNECT_TIMEOUT_MS = 15_000;
+
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 const toNumber = (value: string): number => Number(value);
@@ -65,16 +68,50 @@ function wrap(
   kind: Database['kind'],
   db: Executor,
   close: () => Promise<void>,
-  extra: { pglite?: PGlite; pool?: pg.Pool; listen: Database['listen'] },
+  extra: { pglite?: PGlite; pool?: pg.Pool; listen: Database['listen']; transaction?: Database['transaction'] },
 ): Database {
+  const { transaction, ...rest } = extra;
   return {
     kind,
     drizzle: db,
-    ...extra,
+    ...rest,
     rows: (query) => execRows(db, query),
-    transaction: (fn) => withTransientRetry(() => db.transaction((tx) => fn(tx as unknown as Executor))),
+    transaction: transaction ?? ((fn) => withTransientRetry(() => db.transaction((tx) => fn(tx as unknown as Executor)))),
     close,
   };
+}
+
+/**
+ * Transactions on the server pool, done here rather than by drizzle's `transaction()`: that one
+ * sends BEGIN outside its try, so a connection killed by a Postgres restart fails at BEGIN and is
+ * never released — a few of those exhaust the pool and every later query waits forever. Here the
+ * client always goes back, and a client that failed is released with its error so the pool
+ * destroys it instead of handing the dead connection out again.
+ */
+function poolTransaction(pool: pg.Pool): Database['transaction'] {
+  return (fn) =>
+    withTransientRetry(async () => {
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(drizzlePg(client, { schema }) as unknown as Executor);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        failure = err as Error;
+        try {
+          await client.query('ROLLBACK');
+          // The connection is fine; only the transaction failed. Keep the client.
+          if (!isTransientDbError(err)) failure = undefined;
+        } catch {
+          // ROLLBACK failed too: the connection is gone.
+        }
+        throw err;
+      } finally {
+        client.release(failure);
+      }
+    });
 }
 
 async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
@@ -87,6 +124,9 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     connectionString: target.url,
     max: target.poolSize ?? 10,
     application_name: target.applicationName ?? 'gaffer',
+    keepAlive: true,
+    // A wait for a pooled connection ends in an error (retried as transient), never a hang.
+    connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS,
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that
   // would crash the process. The next query reconnects.
@@ -111,6 +151,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     },
     {
       pool,
+      transaction: poolTransaction(pool),
       listen: async (channel, onNotify) => {
         const listener = new PgListener(target.url, channel, onNotify);
         listeners.add(listener);

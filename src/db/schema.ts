@@ -1,7 +1,7 @@
 /**
  * The Drizzle schema: the single source of table and column names and types. TypeScript keys are
  * camelCase, columns snake_case, mapped here once. Migrations in drizzle/ are generated from this
- * file (`npm run db:generate -- --name=...`) and test/schema-drift.test.ts fails when they disagree.
+ * file (`npm run db:generate -- --name=...`) and test/db/migrations.test.ts fails when they disagree.
  *
  * Triggers and functions (event immutability, run status rules) live in custom SQL migrations.
  */

@@ -21,15 +21,30 @@ export const SQLSTATE = {
   uniqueViolation: '23505',
   foreignKeyViolation: '23503',
   checkViolation: '23514',
+  /** UPDATE, DELETE or TRUNCATE on an append-only log (events, task_events). */
   eventsImmutable: 'GF001',
+  /** A change of runs.status away from a terminal status. */
   runStatusRule: 'GF002',
+  /** A change of tasks.status that is not in task_transitions. */
+  taskTransitionRule: 'GF003',
 } as const;
 
 /** The SQLSTATE of a database error, looking through wrappers (drizzle wraps driver errors). */
 export function sqlstate(err: unknown): string | undefined {
+  return databaseError(err)?.code;
+}
+
+/**
+ * The driver's own error inside wrappers (drizzle's "Failed query: ..." wraps it as `cause`): its
+ * SQLSTATE and the message the database raised.
+ */
+export function databaseError(err: unknown): { code: string; message: string } | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      const message = (e as { message?: unknown }).message;
+      return { code, message: typeof message === 'string' ? message : '' };
+    }
   }
   return undefined;
 }

@@ -85,14 +85,16 @@ export function prepareBatch(res: Resources, inputs: readonly EventInput[]): Pre
   const now = res.now();
   const events: PreparedEvent[] = [];
   const issues: FieldIssue[] = [];
+  // Issues that are an unknown (present, non-empty) type; a missing type is plain validation.
+  const unknownTypes: FieldIssue[] = [];
   const delta: CounterDelta = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   inputs.forEach((input, i) => {
-    const event = prepareEvent(res, input, `events[${i}]`, now, issues);
+    const event = prepareEvent(res, input, `events[${i}]`, now, issues, unknownTypes);
     if (event) events.push(event);
     if (input?.type === 'llm_call') addLlmCounters(delta, input.payload);
   });
   if (issues.length > 0) {
-    const unknown = issues.find((issue) => issue.path.endsWith('.type'));
+    const unknown = unknownTypes[0];
     if (unknown && issues.length === 1) {
       throw new GafferError('UNKNOWN_EVENT_TYPE', `${unknown.path}: ${unknown.message}`, { details: { issues } });
     }
@@ -179,9 +181,15 @@ function prepareEvent(
   at: string,
   now: Date,
   issues: FieldIssue[],
+  unknownTypes: FieldIssue[],
 ): PreparedEvent | undefined {
-  if (typeof input?.type !== 'string' || input.type === '') {
-    issues.push({ path: `${at}.type`, message: 'is required (a string)' });
+  const type: unknown = input?.type;
+  if (type === undefined || type === null || type === '') {
+    issues.push({ path: `${at}.type`, message: "is required (a typed kind or an 'x-' custom kind)" });
+    return undefined;
+  }
+  if (typeof type !== 'string') {
+    issues.push({ path: `${at}.type`, message: 'must be a string' });
     return undefined;
   }
   let payload: unknown = input.payload ?? {};
@@ -195,10 +203,12 @@ function prepareEvent(
     }
     payload = parsed.data;
   } else if (!isCustomEventType(input.type)) {
-    issues.push({
+    const issue = {
       path: `${at}.type`,
       message: `unknown event type '${input.type}'; use one of ${KNOWN_EVENT_TYPES.join(', ')}, or a custom type prefixed with 'x-'`,
-    });
+    };
+    issues.push(issue);
+    unknownTypes.push(issue);
     return undefined;
   }
   let ts: string;

@@ -108,7 +108,9 @@ export class Redactor {
     if (input === null || typeof input !== 'object') return input;
     if (Array.isArray(input)) return input.map((item) => this.walk(item));
     const out: Record<string, unknown> = {};
-    for (const [key, val] of Object.entries(input)) {
+    for (const [rawKey, val] of Object.entries(input)) {
+      // A NUL in a key fails the insert as surely as one in a value (jsonb cannot hold either).
+      const key = rawKey.includes('\u0000') ? rawKey.replaceAll('\u0000', '\uFFFD') : rawKey;
       out[key] = SENSITIVE_KEY.test(key) && val !== null && val !== '' ? REDACTED : this.walk(val);
     }
     return out;

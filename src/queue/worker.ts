@@ -121,8 +121,12 @@ export class Worker {
         }
         for (const c of claimed) this.begin(c);
         if (claimed.length === free && this.running) continue; // there may be more
+        if (this.woken) continue; // work arrived while we were claiming
       }
-      if (!this.woken) await this.sleep(this.pollMs);
+      // Every slot busy, or nothing to claim: wait for a wake-up (NOTIFY, a freed slot) or the
+      // poll. Waiting here also when busy matters: a wake-up arriving while all slots are busy
+      // must not turn this loop into a busy spin.
+      await this.sleep(this.pollMs);
     }
   }
 

@@ -6,7 +6,7 @@
 import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { execRows } from '../db/connection.js';
-import { runs } from '../db/schema.js';
+import { runs, tasks } from '../db/schema.js';
 import { FAILURE_CLASSES, RUN_STATUSES, TERMINAL_RUN_STATUSES, VERDICTS } from '../db/vocabulary.js';
 import { GafferError, formatPath, validationError } from '../errors.js';
 import { insertBatch, prepareBatch } from '../events/appendEvents.js';
@@ -82,6 +82,11 @@ export async function createRun(res: Resources, input: CreateRunInput, principal
     }
     rootRunId = parent.rootRunId ?? parent.id;
   }
+  if (data.taskId && !(await taskExists(res, data.taskId))) {
+    throw new GafferError('VALIDATION_FAILED', `taskId: no task with id ${data.taskId}`, {
+      details: { issues: [{ path: 'taskId', message: 'no such task' }] },
+    });
+  }
   const started = prepareBatch(res, [
     {
       type: 'run_started',
@@ -100,7 +105,8 @@ export async function createRun(res: Resources, input: CreateRunInput, principal
         rootRunId,
         taskId: data.taskId ?? null,
         attempt: data.attempt ?? 1,
-        metadata: data.metadata ?? {},
+        // Redacted like every payload (run_started's, with `input`, goes through prepareBatch).
+        metadata: data.metadata === undefined ? {} : res.redactor.value(data.metadata),
         tags: data.tags ?? [],
         createdBy: principal ?? null,
         startedAt: new Date(started.events[0]!.ts),
@@ -169,6 +175,15 @@ async function findRun(res: Resources, id: string): Promise<Run | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await res.db.drizzle.select().from(runs).where(eq(runs.id, id));
   return row;
+}
+
+/**
+ * The foreign key would refuse a missing task anyway, but as a 500; this names the field. Read
+ * here rather than through src/tasks, which imports this module (parseInput).
+ */
+async function taskExists(res: Resources, id: string): Promise<boolean> {
+  const [row] = await res.db.drizzle.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, id));
+  return row !== undefined;
 }
 
 export async function getRun(res: Resources, id: string): Promise<Run> {

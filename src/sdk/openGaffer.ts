@@ -12,8 +12,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import pino, { type Logger } from 'pino';
 import { readAdminTokenFile } from '../auth/tokens.js';
-import { configFromEnv, resolveConfig, type ConfigInput } from '../config/config.js';
+import { configFromEnv, resolveConfig, type ConfigInput, type GafferConfig } from '../config/config.js';
 import { createGaffer, type Gaffer } from '../gaffer.js';
 import { silentLogger } from '../resources.js';
 import { BufferedRecorder } from './recorder.js';
@@ -47,24 +48,45 @@ export type GafferRecorder = BufferedRecorder;
  * Opens a recorder on the embedded store or server Postgres in this process. When the data dir
  * belongs to a running `gaffer serve`, it talks to that server over HTTP instead (PGlite admits
  * one process), using the admin token file in the same folder.
+ *
+ * The environment is read as by the CLI (GAFFER_SECRET_ENV, GAFFER_LOG_LEVEL,
+ * GAFFER_MIGRATE_ON_START...); `options.config`, `dataDir` and `databaseUrl` win over it.
  */
 export async function openGaffer(options: OpenGafferOptions = {}): Promise<GafferRecorder> {
   if (options.gaffer) return new BufferedRecorder(new LocalTransport(options.gaffer, false), options);
-  if (options.memory) {
-    const gaffer = await createGaffer({ memory: true, logger: silentLogger(), config: options.config ?? {} });
-    return new BufferedRecorder(new LocalTransport(gaffer, true), options);
-  }
-  const config = resolveConfig(configFromEnv(process.env), options.config ?? {}, {
+  const explicit: ConfigInput = {
+    ...options.config,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-  });
+  };
+  const config = resolveConfig(configFromEnv(process.env), explicit);
+  const logger = sdkLogger(options.config?.logLevel !== undefined || Boolean(process.env.GAFFER_LOG_LEVEL), config);
+  if (options.memory) {
+    // A new in-memory database is empty: migrate it whatever GAFFER_MIGRATE_ON_START says for
+    // the shared one (an explicit config.migrateOnStart still wins).
+    const gaffer = await createGaffer({ memory: true, env: process.env, logger, config: { migrateOnStart: true, ...options.config } });
+    return new BufferedRecorder(new LocalTransport(gaffer, true), options);
+  }
   if (!config.databaseUrl) {
     const server = runningServer(config.dataDir);
     const token = config.adminToken ?? readAdminTokenFile(config.dataDir);
     if (server && token) return new BufferedRecorder(new HttpTransport({ url: server.url, token }), options);
   }
-  const gaffer = await createGaffer({ config: { ...options.config, dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }, logger: silentLogger() });
+  const gaffer = await createGaffer({
+    env: process.env,
+    config: { ...explicit, dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
+    logger,
+  });
   return new BufferedRecorder(new LocalTransport(gaffer, true), options);
+}
+
+/**
+ * Silent unless a log level was asked for (GAFFER_LOG_LEVEL or config.logLevel): the default
+ * level, info, is the server's, and an agent's output is not the place for it. Logs go to
+ * stderr, leaving stdout to the agent.
+ */
+function sdkLogger(levelAsked: boolean, config: GafferConfig): Logger {
+  return levelAsked ? pino({ level: config.logLevel }, pino.destination(2)) : silentLogger();
 }
 
 /** The `gaffer serve` that owns this data dir, if one is alive. */

@@ -4,14 +4,19 @@
  * order — create, events in batches, artifacts, finish — through the transport.
  *
  * Delivery: every batch carries a batchId chosen once, so a batch retried after a lost response
- * is appended once. Transient failures are reported to onError and retried with backoff,
- * indefinitely in the background. Permanent failures (a 4xx the server will repeat) are reported
- * with the dropped events attached (`err.dropped`) so the caller still holds the data.
- * Payloads are serialised at flush time: do not mutate an object after recording it.
+ * is appended once. Each event is checked against its kind's schema when its batch is formed,
+ * so one bad event is handed back alone instead of the server refusing its whole batch.
+ * Transient failures are reported to onError and retried with backoff, indefinitely in the
+ * background. Permanent failures (a 4xx the server will repeat), and whatever is still queued
+ * when close() gives up, are reported with the dropped events attached (`err.dropped`) so the
+ * caller still holds the data. Payloads are serialised at flush time: do not mutate an object
+ * after recording it.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { MAX_EVENTS_PER_BATCH } from '../config/config.js';
+import { formatPath } from '../errors.js';
 import type { EventInput } from '../events/appendEvents.js';
-import { isCustomEventType, isKnownEventType } from '../events/eventTypes.js';
+import { EVENT_SCHEMAS, isCustomEventType, isKnownEventType } from '../events/eventTypes.js';
 import type { EventsPage, ReadEventsOptions } from '../events/readEvents.js';
 import type { RunView } from '../api/views.js';
 import { uuidv7 } from '../util/ids.js';
@@ -38,7 +43,9 @@ const DRAIN_CONCURRENCY = 4;
 type Op =
   | { kind: 'create'; input: StartRunOptions & { id: string } }
   | { kind: 'events'; events: EventInput[]; inflight?: { events: EventInput[]; batchId: string } }
-  | { kind: 'artifact'; content: Uint8Array; contentType: string; name: string; done: (sha: string) => void }
+  // batchId: chosen when the artifact is recorded, so a retry appends its event once and two
+  // recordings of the same content under the same name are two events.
+  | { kind: 'artifact'; content: Uint8Array; contentType: string; name: string; batchId: string; done: (sha: string) => void }
   | { kind: 'finish'; input: FinishRunOptions; done: () => void };
 
 interface RunQueue {
@@ -47,13 +54,17 @@ interface RunQueue {
 }
 
 export class RecorderError extends Error {
+  /** The run the dropped events belong to, when the error is about one run. */
+  readonly runId: string | undefined;
+
   constructor(
     message: string,
     readonly dropped: EventInput[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; runId?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RecorderError';
+    this.runId = options?.runId;
   }
 }
 
@@ -73,7 +84,7 @@ export class BufferedRecorder implements Recorder {
     readonly transport: RecorderTransport,
     options: RecorderOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.batchSize = batchSizeOf(options.batchSize);
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.onError = options.onError ?? ((err) => process.emitWarning(`gaffer recorder: ${(err as Error).message}`));
     if (options.flushOnExit ?? true) this.exitHook = registerExitFlush(this);
@@ -81,6 +92,11 @@ export class BufferedRecorder implements Recorder {
 
   startRun(options: StartRunOptions = {}): RunRecorder {
     const id = options.id ?? uuidv7();
+    if (this.closed) {
+      // Nothing would ever send it; its events, finish and artifacts report themselves likewise.
+      this.onError(new RecorderError(`recorder is closed; run ${id} was not recorded`, [], { runId: id }));
+      return new BufferedRun(this, id);
+    }
     this.queues.set(id, { id, ops: [{ kind: 'create', input: { ...options, id } }] });
     this.schedule();
     return new BufferedRun(this, id);
@@ -89,11 +105,15 @@ export class BufferedRecorder implements Recorder {
   /** Queues one event (the hot path: a push and maybe a timer). */
   push(runId: string, type: string, payload: unknown, ts: Date): void {
     if (this.closed) {
-      this.onError(new RecorderError(`recorder is closed; event '${type}' for run ${runId} was not recorded`, [{ type, payload, ts }]));
+      this.onError(
+        new RecorderError(`recorder is closed; event '${type}' for run ${runId} was not recorded`, [{ type, payload, ts }], { runId }),
+      );
       return;
     }
     if (!isKnownEventType(type) && !isCustomEventType(type)) {
-      this.onError(new RecorderError(`unknown event type '${type}': use a typed kind or an 'x-' custom kind`, [{ type, payload, ts }]));
+      this.onError(
+        new RecorderError(`unknown event type '${type}': use a typed kind or an 'x-' custom kind`, [{ type, payload, ts }], { runId }),
+      );
       return;
     }
     const queue = this.queues.get(runId) ?? this.reopen(runId);
@@ -105,6 +125,12 @@ export class BufferedRecorder implements Recorder {
   }
 
   enqueue(runId: string, op: Op): void {
+    if (this.closed) {
+      // Nothing will send it: settle its promise now (an artifact with its local sha256).
+      settle(op);
+      this.onError(new RecorderError(`recorder is closed; ${op.kind} for run ${runId} was not recorded`, [], { runId }));
+      return;
+    }
     (this.queues.get(runId) ?? this.reopen(runId)).ops.push(op);
     this.schedule(0);
   }
@@ -165,13 +191,13 @@ export class BufferedRecorder implements Recorder {
           if (queue.ops.length === 0 && this.queues.get(queue.id) === queue) this.queues.delete(queue.id);
         } catch (err) {
           failed = true;
-          this.failures++;
           this.onError(err);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(DRAIN_CONCURRENCY, queues.length) }, worker));
-    if (!failed) this.failures = 0;
+    // One failed round doubles the backoff once, however many runs failed in it.
+    this.failures = failed ? this.failures + 1 : 0;
     return !failed;
   }
 
@@ -186,9 +212,13 @@ export class BufferedRecorder implements Recorder {
         const dropped = op.kind === 'events' ? [...(op.inflight?.events ?? []), ...op.events] : [];
         queue.ops.shift();
         this.buffered -= dropped.length;
-        if (op.kind === 'artifact') op.done('');
-        if (op.kind === 'finish') op.done();
-        this.onError(new RecorderError(`gaffer refused a ${op.kind} for run ${queue.id}: ${(err as Error).message}`, dropped, { cause: err }));
+        settle(op);
+        this.onError(
+          new RecorderError(`gaffer refused a ${op.kind} for run ${queue.id}: ${(err as Error).message}`, dropped, {
+            cause: err,
+            runId: queue.id,
+          }),
+        );
         continue;
       }
       if (op.kind !== 'events' || (op.events.length === 0 && !op.inflight)) queue.ops.shift();
@@ -213,7 +243,12 @@ export class BufferedRecorder implements Recorder {
       }
       case 'events':
         while (op.inflight || op.events.length > 0) {
-          op.inflight ??= { events: op.events.splice(0, this.batchSize), batchId: randomUUID() };
+          if (!op.inflight) {
+            // Checked once, when the batch is formed; a retry resends the same checked batch.
+            const events = this.withoutInvalid(runId, op.events.splice(0, this.batchSize));
+            if (events.length === 0) continue;
+            op.inflight = { events, batchId: randomUUID() };
+          }
           await this.transport.appendEvents(runId, op.inflight.events, op.inflight.batchId);
           this.buffered -= op.inflight.events.length;
           op.inflight = undefined;
@@ -224,7 +259,7 @@ export class BufferedRecorder implements Recorder {
         await this.transport.appendEvents(
           runId,
           [{ type: 'artifact', payload: { sha256, name: op.name, contentType: op.contentType, bytes: op.content.byteLength } }],
-          `artifact:${sha256}:${op.name}`,
+          op.batchId,
         );
         op.done(sha256);
         return;
@@ -234,6 +269,24 @@ export class BufferedRecorder implements Recorder {
         op.done();
         return;
     }
+  }
+
+  /**
+   * The events of a batch that the server would accept, by the same schemas it uses; each one it
+   * would refuse is handed to onError alone, so it does not take its neighbours down with it.
+   */
+  private withoutInvalid(runId: string, events: EventInput[]): EventInput[] {
+    const valid: EventInput[] = [];
+    for (const event of events) {
+      const problem = eventProblem(event);
+      if (problem === undefined) {
+        valid.push(event);
+        continue;
+      }
+      this.buffered--;
+      this.onError(new RecorderError(`event '${event.type}' for run ${runId} is invalid and was not sent: ${problem}`, [event], { runId }));
+    }
+    return valid;
   }
 
   async flush(): Promise<void> {
@@ -262,8 +315,38 @@ export class BufferedRecorder implements Recorder {
     } finally {
       this.closed = true;
       if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
       this.exitHook?.();
+      this.dropQueued();
       await this.transport.close();
+    }
+  }
+
+  /**
+   * After a final flush that failed: nothing will retry what is still queued, so every queued
+   * event goes back through onError (one RecorderError per run, `dropped` holding its events)
+   * and every pending finish() and artifact() settles.
+   */
+  private dropQueued(): void {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    this.buffered = 0;
+    for (const queue of queues) {
+      if (queue.ops.length === 0) continue;
+      const dropped: EventInput[] = [];
+      const kinds = new Set<string>();
+      for (const op of queue.ops) {
+        kinds.add(op.kind);
+        if (op.kind === 'events') dropped.push(...(op.inflight?.events ?? []), ...op.events);
+        settle(op);
+      }
+      this.onError(
+        new RecorderError(
+          `recorder closed before run ${queue.id} was stored (${[...kinds].join(', ')} not sent); ${dropped.length} events dropped`,
+          dropped,
+          { runId: queue.id },
+        ),
+      );
     }
   }
 
@@ -317,7 +400,8 @@ class BufferedRun implements RunRecorder {
         content: bytes,
         contentType,
         name: options.name,
-        // '' means the server refused it (reported through onError); fall back to the local hash.
+        batchId: randomUUID(),
+        // '' means it was not stored (reported through onError); fall back to the local hash.
         done: (sha) => resolve(sha || createHash('sha256').update(bytes).digest('hex')),
       });
     });
@@ -330,6 +414,39 @@ class BufferedRun implements RunRecorder {
   finish(options: FinishRunOptions = {}): Promise<void> {
     return new Promise((resolve) => this.recorder.enqueue(this.id, { kind: 'finish', input: options, done: resolve }));
   }
+}
+
+/** Resolves the promise waiting on an op that will not be sent (an artifact gets ''). */
+function settle(op: Op): void {
+  if (op.kind === 'artifact') op.done('');
+  else if (op.kind === 'finish') op.done();
+}
+
+/**
+ * What the server would refuse in one event, checked with the server's own schemas
+ * (prepareEvent in src/events/appendEvents.ts), or undefined when it would take it. The kind
+ * itself was checked when the event was recorded.
+ */
+function eventProblem(event: EventInput): string | undefined {
+  if (event.ts !== undefined && Number.isNaN((event.ts instanceof Date ? event.ts : new Date(event.ts)).getTime())) {
+    return 'ts: must be a valid date';
+  }
+  if (!isKnownEventType(event.type)) return undefined; // an x- kind takes any JSON
+  const parsed = EVENT_SCHEMAS[event.type].safeParse(event.payload ?? {});
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
+  return `payload.${formatPath(issue?.path ?? [])}: ${issue?.message ?? 'is invalid'}${more}`.replace('payload.(root)', 'payload');
+}
+
+/** A batch size the server accepts: a positive integer, at most MAX_EVENTS_PER_BATCH. */
+function batchSizeOf(requested: number | undefined): number {
+  if (requested === undefined) return DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new RangeError(`batchSize must be a positive integer (at most ${MAX_EVENTS_PER_BATCH}); got ${requested}`);
+  }
+  // The server refuses a bigger batch outright; flushing more often is all a smaller one costs.
+  return Math.min(requested, MAX_EVENTS_PER_BATCH);
 }
 
 /**

@@ -21,7 +21,11 @@ export interface RecorderTransport {
   close(): Promise<void>;
 }
 
-/** Errors that retrying cannot fix: the batch is reported to onError and dropped. */
+/**
+ * Errors that retrying cannot fix: the batch is reported to onError and dropped. Everything else
+ * is retried, notably SERVER_UNAVAILABLE and DATABASE_UNAVAILABLE (503), 408, 429 and a locked
+ * data dir, which pass once the other side is back.
+ */
 export function isPermanentError(err: unknown): boolean {
   if (!isGafferError(err)) return false;
   return err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429 && err.code !== 'DATA_DIR_LOCKED';
@@ -126,7 +130,7 @@ export class HttpTransport implements RecorderTransport {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new GafferError('DATABASE_UNAVAILABLE', `cannot reach the Gaffer server at ${this.options.url}: ${(err as Error).message}`, {
+      throw new GafferError('SERVER_UNAVAILABLE', `cannot reach the Gaffer server at ${this.options.url}: ${(err as Error).message}`, {
         cause: err,
       });
     }

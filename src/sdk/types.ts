@@ -50,18 +50,31 @@ export interface RunRecorder {
   llmCall(call: LlmCallPayload): void;
   /** Records a tool call and its result as a `tool_call` + `tool_result` pair. */
   toolCall(call: ToolCallRecord): void;
-  /** Stores content as an artifact and records an `artifact` event; resolves to its sha256. */
+  /**
+   * Stores content as an artifact and records an `artifact` event (one per call); resolves to the
+   * stored sha256, or to the local sha256 of the content when it could not be stored.
+   */
   artifact(content: string | Uint8Array, options: ArtifactOptions): Promise<string>;
   /** A child run for a sub-agent. */
   startChild(options?: Omit<StartRunOptions, 'parentRunId'>): RunRecorder;
-  /** Ends the run (default status `succeeded`); later events for it are refused. */
+  /**
+   * Ends the run (default status `succeeded`). Events recorded after it are still sent and kept:
+   * the log records what happened, even after the end. Resolves once the finish is sent, or once
+   * it cannot be (refused, or the recorder closed; reported to onError).
+   */
   finish(options?: FinishRunOptions): Promise<void>;
 }
 
 export interface RecorderOptions {
-  /** Called with every background failure (the batch stays queued and is retried). */
+  /**
+   * Called with every background failure: a transient one (the batch stays queued and is
+   * retried), or a RecorderError whose `dropped` holds events that will not be stored.
+   */
   onError?: (err: unknown) => void;
-  /** Flush when this many events are buffered. Default 500. */
+  /**
+   * Flush when this many events are buffered; also the most events per request. Default 500;
+   * values above MAX_EVENTS_PER_BATCH (5000) are lowered to it. Must be a positive integer.
+   */
   batchSize?: number;
   /** Flush at most this long after an event is recorded (ms). Default 200. */
   flushIntervalMs?: number;

@@ -9,10 +9,16 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../api/server.js';
 import { GafferError } from '../errors.js';
 import { createGaffer, type CreateGafferOptions, type Gaffer } from '../gaffer.js';
+import { defaultExecutors } from '../executor/registry.js';
+import type { Worker } from '../queue/worker.js';
+import { Scheduler } from '../scheduler/scheduler.js';
 import { SERVER_FILE, type ServerFile } from '../sdk/openGaffer.js';
 
 export interface RunningServer {
   gaffer: Gaffer;
+  /** In-process worker (absent with workers = 0). */
+  worker?: Worker;
+  scheduler?: Scheduler;
   app: FastifyInstance;
   url: string;
   adminTokenFile: string;
@@ -42,12 +48,21 @@ export async function startServer(options: CreateGafferOptions & { logRequests?:
     const port = typeof address === 'object' && address ? address.port : gaffer.config.port;
     const host = gaffer.config.host === '0.0.0.0' || gaffer.config.host === '::' ? '127.0.0.1' : gaffer.config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const worker =
+      gaffer.config.workers > 0
+        ? gaffer.createWorker({ concurrency: gaffer.config.workers, leaseMs: gaffer.config.leaseMs, executors: defaultExecutors() })
+        : undefined;
+    await worker?.start();
+    const scheduler = gaffer.config.scheduler ? new Scheduler(gaffer.resources) : undefined;
+    scheduler?.start();
     const serverFile = path.join(gaffer.config.dataDir, SERVER_FILE);
     const info: ServerFile = { url, pid: process.pid };
     fs.writeFileSync(serverFile, JSON.stringify(info), { mode: 0o600 });
     let closed = false;
     return {
       gaffer,
+      ...(worker ? { worker } : {}),
+      ...(scheduler ? { scheduler } : {}),
       app,
       url,
       adminTokenFile: tokenFile.path,
@@ -61,6 +76,9 @@ export async function startServer(options: CreateGafferOptions & { logRequests?:
         } catch {
           // already gone
         }
+        // Stop taking work first; let running attempts finish (or hand them back); then the API.
+        await scheduler?.stop();
+        await worker?.stop();
         await app.close();
         await gaffer.close();
       },

@@ -2,6 +2,7 @@
  * The HTTP API over a real socket, on both backends: the fixed-contract paths, auth and scopes,
  * the error envelope, a rejected batch writing nothing, artifacts, SSE follow, health and metrics.
  */
+import { sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
@@ -42,6 +43,22 @@ describe.each(testBackends())('HTTP API on $name', (backend) => {
   beforeAll(async () => {
     gaffer = await openTestGaffer(backend, { config: { adminToken: ENV_TOKEN } });
     app = await buildServer(gaffer);
+    // Test only: runs a statement that breaks a rule the database enforces, so the API's error
+    // handler meets the real driver error (wrapped by drizzle) the way a route would.
+    app.post<{ Body: { statement: 'update-event' | 'refinish-run' | 'skip-task-state'; id: string } }>(
+      '/test/break-rule',
+      { schema: { hide: true } },
+      async (request) => {
+        const { statement, id } = request.body;
+        const statements: Record<typeof statement, SQL> = {
+          'update-event': sql`UPDATE events SET payload = '{}'::jsonb WHERE run_id = ${id}`,
+          'refinish-run': sql`UPDATE runs SET status = 'failed' WHERE id = ${id}`,
+          'skip-task-state': sql`UPDATE tasks SET status = 'succeeded' WHERE id = ${id}`,
+        };
+        await gaffer.db.rows(statements[statement]);
+        return { ok: true };
+      },
+    );
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -140,6 +157,60 @@ describe.each(testBackends())('HTTP API on $name', (backend) => {
     expect(missing.json.error.code).toBe('RUN_NOT_FOUND');
   });
 
+  it('answers a taskId that names no task with 400 naming taskId, and an event without a type with VALIDATION_FAILED', async () => {
+    const noTask = await call('POST', '/api/v1/runs', { body: { name: 'no-task', taskId: '01930000-0000-7000-8000-0000000000fe' } });
+    expect(noTask.status).toBe(400);
+    expect(noTask.json.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'taskId' }] } });
+    expect(noTask.json.error.message).toContain('taskId');
+    const run = (await call('POST', '/api/v1/runs', { body: { name: 'no-type' } })).json;
+    const noType = await call('POST', `/api/v1/runs/${run.id}/events`, { body: { events: [{ payload: { message: 'x' } }] } });
+    expect(noType.status).toBe(400);
+    expect(noType.json.error.code).toBe('VALIDATION_FAILED');
+    expect(noType.json.error.message).toMatch(/events\[0\]\.type: is required/);
+  });
+
+  it('answers a broken database rule (GF001, GF002, GF003) with 409 INVALID_STATE, not 500', async () => {
+    const run = (await call('POST', '/api/v1/runs', { body: { name: 'rules' } })).json;
+    await call('POST', `/api/v1/runs/${run.id}/finish`, { body: { status: 'succeeded' } });
+    const taskId = '01930000-0000-7000-8000-0000000000fc';
+    await gaffer.db.rows(sql`INSERT INTO tasks (id, kind, status) VALUES (${taskId}, 'reminder', 'queued')`);
+    const cases = [
+      { statement: 'update-event', id: run.id, sqlstate: 'GF001', message: /events are append-only: UPDATE on events is not allowed/ },
+      { statement: 'refinish-run', id: run.id, sqlstate: 'GF002', message: /is already succeeded, it cannot become failed/ },
+      { statement: 'skip-task-state', id: taskId, sqlstate: 'GF003', message: /cannot go from queued to succeeded/ },
+    ];
+    for (const c of cases) {
+      const res = await call('POST', '/test/break-rule', { body: { statement: c.statement, id: c.id } });
+      expect(res.status).toBe(409);
+      expect(res.json.error).toMatchObject({ code: 'INVALID_STATE', details: { sqlstate: c.sqlstate } });
+      expect(res.json.error.message).toMatch(c.message);
+    }
+  });
+
+  it('finishes a run on an empty body sent as application/json', async () => {
+    const run = (await call('POST', '/api/v1/runs', { body: { name: 'empty-finish' } })).json;
+    const res = await fetch(`${base}/api/v1/runs/${run.id}/finish`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.agent}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: run.id, status: 'succeeded' });
+    // Other routes still refuse an empty JSON body, and a bad body here is still refused.
+    const empty = await fetch(`${base}/api/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.agent}`, 'content-type': 'application/json' },
+    });
+    expect(empty.status).toBe(400);
+    const other = (await call('POST', '/api/v1/runs', { body: { name: 'bad-finish-body' } })).json;
+    const bad = await fetch(`${base}/api/v1/runs/${other.id}/finish`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.agent}`, 'content-type': 'application/json' },
+      body: '{"status":',
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('appends a retried batch once when it carries the same Idempotency batchId', async () => {
     const run = (await call('POST', '/api/v1/runs', { body: { name: 'retry' } })).json;
     const body = { events: [{ type: 'log', payload: { message: 'x' } }], batchId: 'batch-7' };
@@ -181,6 +252,25 @@ describe.each(testBackends())('HTTP API on $name', (backend) => {
     await readUntil('event: end');
     expect(text).toMatch(/id: 2\nevent: log\n/);
     expect(text).toContain('event: run_finished');
+  });
+
+  it('resumes an event stream after the Last-Event-ID header, or after ?after= when that is larger', async () => {
+    const run = (await call('POST', '/api/v1/runs', { body: { name: 'resume' } })).json;
+    await call('POST', `/api/v1/runs/${run.id}/events`, {
+      body: { events: ['a', 'b', 'c'].map((message) => ({ type: 'log', payload: { message } })) },
+    });
+    await call('POST', `/api/v1/runs/${run.id}/finish`, { body: {} });
+    const ids = async (query: string, lastEventId?: string): Promise<number[]> => {
+      const headers: Record<string, string> = { authorization: `Bearer ${tokens.viewer}` };
+      if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+      const text = await (await fetch(`${base}/api/v1/runs/${run.id}/events/stream${query}`, { headers })).text();
+      return [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    };
+    expect(await ids('')).toEqual([1, 2, 3, 4, 5]);
+    expect(await ids('', '3')).toEqual([4, 5]);
+    expect(await ids('?after=1', '3')).toEqual([4, 5]);
+    expect(await ids('?after=4', '2')).toEqual([5]);
+    expect(await ids('?after=1', 'not-a-seq')).toEqual([2, 3, 4, 5]);
   });
 
   it('serves health, readiness and Prometheus metrics', async () => {

@@ -103,6 +103,22 @@ describe.each(testBackends())('events on $name', (backend) => {
     expect((await gaffer.runs.get(run.id)).lastSeq).toBe(1);
   });
 
+  it('reports a missing or empty type as VALIDATION_FAILED naming events[i].type, not as an unknown type', async () => {
+    const run = await gaffer.runs.create({ name: 'no-type' });
+    for (const type of [undefined, '']) {
+      const err = await gaffer.events
+        .append(run.id, [{ type: 'log', payload: { message: 'fine' } }, { type: type as never, payload: {} }])
+        .catch((e: unknown) => e);
+      expect(isGafferError(err, 'VALIDATION_FAILED')).toBe(true);
+      expect((err as Error).message).toMatch(/events\[1\]\.type: is required/);
+      expect((err as { details: unknown }).details).toEqual({ issues: [{ path: 'events[1].type', message: expect.stringMatching(/^is required/) }] });
+    }
+    const notString = await gaffer.events.append(run.id, [{ type: 7 as never, payload: {} }]).catch((e: unknown) => e);
+    expect(isGafferError(notString, 'VALIDATION_FAILED')).toBe(true);
+    expect((notString as Error).message).toContain('events[0].type: must be a string');
+    expect((await gaffer.runs.get(run.id)).lastSeq).toBe(1);
+  });
+
   it('returns the original range when a batch is retried with the same batchId', async () => {
     const run = await gaffer.runs.create({ name: 'idempotent' });
     const events = [{ type: 'log', payload: { message: 'once' } }];

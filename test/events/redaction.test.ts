@@ -70,6 +70,18 @@ describe.each(testBackends())('redaction on $name', (backend) => {
     expect(everything).toContain('Bearer [REDACTED]');
     expect(everything).toContain('postgres://app:[REDACTED]@db/x');
   });
+
+  it('stores a payload with NUL characters in object keys, replacing them as in values', async () => {
+    const run = await gaffer.runs.create({ name: 'nul-keys', metadata: { 'meta\u0000key': 'v' } });
+    expect(run.metadata).toEqual({ 'meta\uFFFDkey': 'v' });
+    await gaffer.events.append(run.id, [
+      { type: 'x-nul', payload: { 'a\u0000b': { 'nested\u0000': 'x\u0000y' } } },
+      { type: 'log', payload: { message: 'm', data: [{ 'k\u0000': 1 }] } },
+    ]);
+    const page = await gaffer.events.read(run.id);
+    expect(page.events[1]!.payload).toEqual({ 'a\uFFFDb': { 'nested\uFFFD': 'x\uFFFDy' } });
+    expect(page.events[2]!.payload).toMatchObject({ data: [{ 'k\uFFFD': 1 }] });
+  });
 });
 
 describe('Redactor', () => {
@@ -84,6 +96,9 @@ describe('Redactor', () => {
   });
 
   it('removes NUL characters Postgres jsonb cannot hold instead of failing the batch', () => {
-    expect(new Redactor({ env: {} }).text('a\u0000b')).toBe('a\uFFFDb');
+    const r = new Redactor({ env: {} });
+    expect(r.text('a\u0000b')).toBe('a\uFFFDb');
+    expect(r.jsonNeedsRedaction(JSON.stringify({ 'k\u0000': 1 }))).toBe(true);
+    expect(r.value({ 'k\u0000': [{ 'password\u0000': 'x' }], 'password': 'y' })).toEqual({ 'k\uFFFD': [{ 'password\uFFFD': 'x' }], password: '[REDACTED]' });
   });
 });

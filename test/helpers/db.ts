@@ -15,7 +15,13 @@ export interface TestBackend {
   url?: string;
 }
 
-export const TEMPLATE_DB = 'gaffer_test_template';
+/**
+ * The migrated template of this test run. Named per run (test/globalSetup.ts sets it), so two
+ * suites on one cluster never drop each other's template.
+ */
+export function templateDb(): string {
+  return process.env.GAFFER_TEST_TEMPLATE ?? 'gaffer_test_template';
+}
 
 export function testBackends(): TestBackend[] {
   const url = process.env.TEST_DATABASE_URL;
@@ -66,7 +72,7 @@ export async function openTestGaffer(
 ): Promise<Gaffer> {
   const base: CreateGafferOptions = { logger: silentLogger(), ...options, config: { ...options.config } };
   if (backend.name === 'pglite') return createGaffer({ ...base, memory: true });
-  const scratch = await createScratchDatabase(backend.url!, TEMPLATE_DB);
+  const scratch = await createScratchDatabase(backend.url!, templateDb());
   const gaffer = await createGaffer({
     ...base,
     database: { kind: 'postgres', url: scratch.url, poolSize: 8 },

@@ -41,6 +41,32 @@ describe.each(testBackends())('runs on $name', (backend) => {
     });
   });
 
+  it('refuses a taskId that names no task with VALIDATION_FAILED naming taskId, and links one that does', async () => {
+    const missing = '01930000-0000-7000-8000-0000000000fe';
+    const err = await gaffer.runs.create({ name: 'no-task', taskId: missing }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, details: { issues: [{ path: 'taskId', message: 'no such task' }] } });
+    expect((err as Error).message).toContain(`taskId: no task with id ${missing}`);
+    // A reminder task needs no spec: the smallest row the tasks table takes.
+    const taskId = '01930000-0000-7000-8000-0000000000fd';
+    await gaffer.db.rows(sql`INSERT INTO tasks (id, kind, status) VALUES (${taskId}, 'reminder', 'queued')`);
+    await expect(gaffer.runs.create({ name: 'task-run', taskId })).resolves.toMatchObject({ taskId });
+  });
+
+  it('redacts secrets in run metadata and in the run_started input', async () => {
+    const key = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+    const run = await gaffer.runs.create({
+      name: 'secret-metadata',
+      metadata: { note: `uses ${key}`, headers: { authorization: 'Bearer abcdefgh12345678' }, plain: 'kept' },
+      input: { apiKey: key, prompt: `key is ${key}` },
+    });
+    expect(run.metadata).toEqual({ note: 'uses [REDACTED]', headers: { authorization: '[REDACTED]' }, plain: 'kept' });
+    expect((await gaffer.runs.get(run.id)).metadata).toEqual(run.metadata);
+    const started = (await gaffer.events.read(run.id)).events[0]!;
+    expect(started.payload).toEqual({ name: 'secret-metadata', input: { apiKey: '[REDACTED]', prompt: 'key is [REDACTED]' } });
+    const raw = JSON.stringify(await gaffer.db.rows(sql`SELECT r.metadata, e.payload FROM runs r JOIN events e ON e.run_id = r.id WHERE r.id = ${run.id}`));
+    expect(raw).not.toContain(key);
+  });
+
   it('finishes once: a retried finish is accepted, a different outcome is refused', async () => {
     const run = await gaffer.runs.create({ name: 'finish' });
     const done = await gaffer.runs.finish(run.id, { status: 'failed', verdict: 'failed', failureClass: 'test_fail', error: { summary: 'x' } });

@@ -7,10 +7,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
+import { MAX_EVENTS_PER_BATCH } from '../../src/config/config.js';
+import { isGafferError } from '../../src/errors.js';
 import { createGaffer, type Gaffer } from '../../src/gaffer.js';
 import { silentLogger } from '../../src/resources.js';
 import { GafferClient, openGaffer, type GafferRecorder } from '../../src/sdk/openGaffer.js';
@@ -86,6 +89,123 @@ describe('openGaffer (embedded, in-process)', () => {
     await recorder.close();
   });
 
+  it('sends the valid neighbours of an invalid event and hands back only the invalid one', async () => {
+    const errors: unknown[] = [];
+    const recorder = await openGaffer({ memory: true, flushOnExit: false, onError: (e) => errors.push(e) });
+    const run = recorder.startRun({ name: 'one-bad-event' });
+    run.event('log', { message: 'before' });
+    run.event('tool_call', { name: 'no-call-id', arguments: {} });
+    run.event('log', { message: 'after' });
+    run.event('log', { message: 'bad ts' }, new Date(Number.NaN));
+    run.event('x-custom', { anything: [1, 2] });
+    await recorder.flush();
+    const page = await recorder.readEvents(run.id);
+    expect(page.events.map((e) => [e.type, (e.payload as { message?: string }).message])).toEqual([
+      ['run_started', undefined],
+      ['log', 'before'],
+      ['log', 'after'],
+      ['x-custom', undefined],
+    ]);
+    expect(errors).toHaveLength(2);
+    expect(errors.every((e) => e instanceof RecorderError && e.runId === run.id)).toBe(true);
+    const [badPayload, badTs] = errors as RecorderError[];
+    expect(badPayload!.dropped).toEqual([{ type: 'tool_call', payload: { name: 'no-call-id', arguments: {} }, ts: expect.any(Date) }]);
+    expect(badPayload!.message).toContain('payload.callId');
+    expect(badTs!.dropped).toEqual([expect.objectContaining({ type: 'log', payload: { message: 'bad ts' } })]);
+    await recorder.close();
+  });
+
+  it('records the same content under the same name twice as two artifact events', async () => {
+    const recorder = await openGaffer({ memory: true, flushOnExit: false });
+    const run = recorder.startRun({ name: 'twice' });
+    const first = await run.artifact('same bytes', { name: 'report.txt' });
+    const second = await run.artifact('same bytes', { name: 'report.txt' });
+    expect(second).toBe(first);
+    await recorder.flush();
+    const artifacts = (await recorder.readEvents(run.id, { types: ['artifact'] })).events;
+    expect(artifacts.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ sha256: first, name: 'report.txt' }),
+      expect.objectContaining({ sha256: first, name: 'report.txt' }),
+    ]);
+    await recorder.close();
+  });
+
+  it('lowers a batchSize above MAX_EVENTS_PER_BATCH instead of having every batch refused, and rejects a nonsensical one', async () => {
+    const errors: unknown[] = [];
+    const recorder = await openGaffer({ memory: true, flushOnExit: false, batchSize: MAX_EVENTS_PER_BATCH * 2, onError: (e) => errors.push(e) });
+    const run = recorder.startRun({ name: 'big-batches' });
+    const n = MAX_EVENTS_PER_BATCH + 100;
+    for (let i = 0; i < n; i++) run.event('x-tick', { i });
+    await recorder.flush();
+    expect(errors).toEqual([]);
+    expect((await recorder.getRun(run.id)).lastSeq).toBe(n + 1);
+    await recorder.close();
+    await expect(openGaffer({ memory: true, flushOnExit: false, batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
+  });
+
+  it('keeps events recorded after finish(): the log records what happened', async () => {
+    const recorder = await openGaffer({ memory: true, flushOnExit: false });
+    const run = recorder.startRun({ name: 'late-events' });
+    await run.finish({ status: 'succeeded' });
+    run.event('log', { message: 'cleanup after the end' });
+    await recorder.flush();
+    expect((await recorder.readEvents(run.id)).events.map((e) => e.type)).toEqual(['run_started', 'run_finished', 'log']);
+    await recorder.close();
+  });
+
+  it('settles finish() and artifact() called after close() at once and reports them through onError', async () => {
+    const errors: unknown[] = [];
+    const recorder = await openGaffer({ memory: true, flushOnExit: false, onError: (e) => errors.push(e) });
+    const run = recorder.startRun({ name: 'closed-early' });
+    await recorder.close();
+    const settled = <T>(p: Promise<T>): Promise<T> =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('never settled')), 2_000))]);
+    await expect(settled(run.finish())).resolves.toBeUndefined();
+    const sha = await settled(run.artifact('late', { name: 'late.txt' }));
+    expect(sha).toBe(createHash('sha256').update('late').digest('hex'));
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      expect.stringMatching(/recorder is closed; finish for run .* was not recorded/),
+      expect.stringMatching(/recorder is closed; artifact for run .* was not recorded/),
+    ]);
+    expect(errors.every((e) => e instanceof RecorderError && e.runId === run.id)).toBe(true);
+  });
+
+  it('reads GAFFER_SECRET_ENV and GAFFER_LOG_LEVEL from the environment, explicit config winning', async () => {
+    const saved = { ...process.env };
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-env-'));
+    try {
+      process.env.GAFFER_SECRET_ENV = 'MY_SERVICE_CONN';
+      process.env.MY_SERVICE_CONN = 'conn-string-value-1234';
+      for (const options of [{ memory: true }, { dataDir }]) {
+        const recorder = await openGaffer({ ...options, flushOnExit: false });
+        const run = recorder.startRun({ name: 'env-secret' });
+        run.event('log', { message: 'using conn-string-value-1234' });
+        await recorder.flush();
+        expect((await recorder.readEvents(run.id)).events[1]!.payload).toMatchObject({ message: 'using [REDACTED]' });
+        await recorder.close();
+      }
+      const explicit = await openGaffer({ memory: true, flushOnExit: false, config: { secretEnvVars: [] } });
+      const run = explicit.startRun({ name: 'explicit' });
+      run.event('log', { message: 'using conn-string-value-1234' });
+      await explicit.flush();
+      expect((await explicit.readEvents(run.id)).events[1]!.payload).toMatchObject({ message: 'using conn-string-value-1234' });
+      await explicit.close();
+      // The level is validated like the CLI's (and an in-memory database is migrated regardless).
+      process.env.GAFFER_LOG_LEVEL = 'chatty';
+      await expect(openGaffer({ memory: true, flushOnExit: false })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('logLevel') });
+      process.env.GAFFER_LOG_LEVEL = 'silent';
+      process.env.GAFFER_MIGRATE_ON_START = 'false';
+      const quiet = await openGaffer({ memory: true, flushOnExit: false });
+      quiet.startRun({ name: 'migrated' });
+      await quiet.flush();
+      await quiet.close();
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('flushes what is buffered when the process exits without close()', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-exit-'));
     const script = path.join(dataDir, 'agent.mts');
@@ -140,6 +260,7 @@ describe.each(testBackends())('GafferClient over HTTP on $name', (backend) => {
     for (let i = 0; i < 120; i++) run.event('log', { message: `m${i}` });
     await expect(client.flush()).rejects.toThrow(/retried in the background/);
     expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => isGafferError(e, 'SERVER_UNAVAILABLE') && e.status === 503)).toBe(true);
     const late = await buildServer(gaffer);
     await late.listen({ port, host: '127.0.0.1' });
     try {
@@ -152,6 +273,25 @@ describe.each(testBackends())('GafferClient over HTTP on $name', (backend) => {
     } finally {
       await late.close();
     }
+  });
+
+  it('hands every still-queued event back through onError when the final flush of close() fails', async () => {
+    const port = await freePort();
+    const errors: unknown[] = [];
+    const client = new GafferClient({ url: `http://127.0.0.1:${port}`, token, flushIntervalMs: 20, flushOnExit: false, onError: (e) => errors.push(e) });
+    const run = client.startRun({ name: 'never-delivered' });
+    for (let i = 0; i < 3; i++) run.event('log', { message: `m${i}` });
+    const finished = run.finish({ status: 'failed' });
+    const other = client.startRun({ name: 'also-never' });
+    other.event('x-note', { text: 'n' });
+    await expect(client.close()).rejects.toThrow(/flush failed/);
+    await expect(finished).resolves.toBeUndefined();
+    const dropped = errors.filter((e): e is RecorderError => e instanceof RecorderError);
+    expect(dropped.map((e) => e.runId).sort()).toEqual([run.id, other.id].sort());
+    const mine = dropped.find((e) => e.runId === run.id)!;
+    expect(mine.dropped.map((e) => (e.payload as { message: string }).message)).toEqual(['m0', 'm1', 'm2']);
+    expect(mine.message).toMatch(/create, events, finish not sent/);
+    expect(dropped.find((e) => e.runId === other.id)!.dropped).toEqual([expect.objectContaining({ type: 'x-note' })]);
   });
 
   it('reports a refused token through onError instead of throwing', async () => {

@@ -67,6 +67,27 @@ describe.each(testBackends())('task lifecycle on $name', (backend) => {
     expect(log[0]!.principal).toBe('operator:alice');
   });
 
+  it('stays responsive when woken while every slot is busy', async () => {
+    const single = gaffer.createWorker({ concurrency: 1, executors: [new ShellExecutor()], pollMs: 100, leaseMs: 1_500 });
+    await worker.stop(); // only the single-slot worker claims now
+    await single.start();
+    try {
+      const { task } = await gaffer.tasks.submit({ spec: 'sleepy', input: { seconds: '0.5' } });
+      await waitFor('running', () => gaffer.tasks.get(task.id), (t) => t.status === 'running');
+      // A NOTIFY (or any wake-up) arriving while all slots are busy once made the loop spin
+      // synchronously, freezing the process: timers, heartbeats and I/O all stopped.
+      single.wake();
+      single.wake();
+      const ticked = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 20));
+      expect(ticked).toBe(true);
+      await waitFor('finished', () => gaffer.tasks.get(task.id), (t) => t.status === 'succeeded');
+    } finally {
+      await single.stop();
+      worker = gaffer.createWorker({ concurrency: 4, executors: [new ShellExecutor()], pollMs: 100, leaseMs: 1_500 });
+      await worker.start();
+    }
+  });
+
   it('rejects input that does not match the spec, naming the path', async () => {
     await expect(gaffer.tasks.submit({ spec: 'echo', input: { who: 3 } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('input.who') });
     await expect(gaffer.tasks.submit({ spec: 'echo', input: {} })).rejects.toMatchObject({ message: expect.stringContaining('input.who') });

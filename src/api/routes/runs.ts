@@ -136,6 +136,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
         schema: {
           tags: ['events'],
           summary: "Follow a run's events live (server-sent events; ends after run_finished)",
+          description: 'Starts after `after`, or after the `Last-Event-ID` header when that is larger (a reconnect resumes).',
           params: runParams,
           querystring: z.strictObject({ after: z.coerce.number().int().min(0).default(0) }),
         },
@@ -152,7 +153,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
           connection: 'keep-alive',
         });
         const ping = setInterval(() => reply.raw.write(': ping\n\n'), SSE_PING_MS);
-        let after = request.query.after;
+        let after = Math.max(request.query.after, lastEventId(request.headers['last-event-id']) ?? 0);
         try {
           while (!abort.signal.aborted) {
             const page = await gaffer.events.read(runId, { after, limit: MAX_EVENTS_PAGE });
@@ -176,20 +177,34 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
       },
     );
 
-    r.post(
-      '/runs/:id/finish',
-      {
-        config: { permission: 'record' },
-        schema: {
-          tags: ['runs'],
-          summary: 'Finish a run (once)',
-          params: runParams,
-          body: finishRunSchema.optional(),
-          response: { 200: runView, ...errors, 409: errorEnvelope },
+    // In a scope of its own: only this route reads an empty JSON body as `{}` (a finish with
+    // every default is a body-less POST for many clients that still send the JSON content type).
+    await app.register(async (scoped) => {
+      const parseJson = scoped.getDefaultJsonParser(
+        scoped.initialConfig.onProtoPoisoning ?? 'error',
+        scoped.initialConfig.onConstructorPoisoning ?? 'error',
+      );
+      scoped.removeContentTypeParser('application/json');
+      scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+        const text = body.toString();
+        if (text.trim() === '') done(null, {});
+        else parseJson(request, text, done);
+      });
+      scoped.withTypeProvider<ZodTypeProvider>().post(
+        '/runs/:id/finish',
+        {
+          config: { permission: 'record' },
+          schema: {
+            tags: ['runs'],
+            summary: 'Finish a run (once)',
+            params: runParams,
+            body: finishRunSchema.optional(),
+            response: { 200: runView, ...errors, 409: errorEnvelope },
+          },
         },
-      },
-      async (request) => toRunView(await gaffer.runs.finish(request.params.id, request.body ?? {})),
-    );
+        async (request) => toRunView(await gaffer.runs.finish(request.params.id, request.body ?? {})),
+      );
+    });
   };
 }
 
@@ -216,6 +231,17 @@ function checkRunParams(data: unknown): { value: unknown; error?: Error } {
   return parsed.success
     ? { value: parsed.data }
     : { value: undefined, error: new GafferError('VALIDATION_FAILED', `params.id: ${parsed.error.issues[0]?.message ?? 'invalid'}`) };
+}
+
+/**
+ * The seq in an SSE `Last-Event-ID` header (a reconnecting EventSource sends the last `id:` it
+ * saw), or undefined when absent or not a seq; an invalid value is ignored, not an error, since
+ * browsers send it on their own.
+ */
+function lastEventId(value: string | string[] | undefined): number | undefined {
+  const text = headerString(value)?.trim();
+  if (!text || !/^\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
 }
 
 function headerString(value: string | string[] | undefined): string | undefined {

@@ -40,6 +40,7 @@ export function registerServeCommands(program: Command, io: CliIo): void {
           `  storage:     ${where}`,
           `  admin token: ${server.adminTokenFile}${server.adminTokenCreated ? ' (created now)' : ''}`,
           `  API:         ${server.url}/api/v1/openapi.json`,
+          `  workers:     ${server.worker ? `${config.workers} task(s) at once in this process` : 'none (GAFFER_WORKERS=0)'}${server.scheduler ? '; scheduler on' : ''}`,
           '',
           '  Stop with Ctrl-C.',
           '',
