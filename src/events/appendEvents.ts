@@ -82,14 +82,15 @@ export function prepareBatch(res: Resources, inputs: readonly EventInput[]): Pre
       { path: 'events', message: `at most ${MAX_EVENTS_PER_BATCH} events per batch; split the batch` },
     ]);
   }
-  const now = res.now();
+  // One timestamp string for the batch: events without their own `ts` share it.
+  const nowIso = res.now().toISOString();
   const events: PreparedEvent[] = [];
   const issues: FieldIssue[] = [];
   // Issues that are an unknown (present, non-empty) type; a missing type is plain validation.
   const unknownTypes: FieldIssue[] = [];
   const delta: CounterDelta = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   inputs.forEach((input, i) => {
-    const event = prepareEvent(res, input, `events[${i}]`, now, issues, unknownTypes);
+    const event = prepareEvent(res, input, i, nowIso, issues, unknownTypes);
     if (event) events.push(event);
     if (input?.type === 'llm_call') addLlmCounters(delta, input.payload);
   });
@@ -129,8 +130,8 @@ export async function insertBatch(
   // Payloads travel as their JSON text spliced into the recordset array, not re-encoded.
   const recordset = `[${prepared
     .map((e) => {
-      const head = JSON.stringify({ type: e.type, ts: e.ts, payload_sha256: e.payloadSha256 });
-      return `${head.slice(0, -1)},"payload":${e.payloadJson}}`;
+      const sha = e.payloadSha256 === null ? 'null' : `"${e.payloadSha256}"`;
+      return `{"type":${JSON.stringify(e.type)},"ts":"${e.ts}","payload_sha256":${sha},"payload":${e.payloadJson}}`;
     })
     .join(',')}]`;
   let rows: { last_seq: number }[];
@@ -178,18 +179,20 @@ export async function insertBatch(
 function prepareEvent(
   res: Resources,
   input: EventInput,
-  at: string,
-  now: Date,
+  index: number,
+  nowIso: string,
   issues: FieldIssue[],
   unknownTypes: FieldIssue[],
 ): PreparedEvent | undefined {
+  // Built only for an issue: the hot path allocates nothing it does not store.
+  const at = (): string => `events[${index}]`;
   const type: unknown = input?.type;
   if (type === undefined || type === null || type === '') {
-    issues.push({ path: `${at}.type`, message: "is required (a typed kind or an 'x-' custom kind)" });
+    issues.push({ path: `${at()}.type`, message: "is required (a typed kind or an 'x-' custom kind)" });
     return undefined;
   }
   if (typeof type !== 'string') {
-    issues.push({ path: `${at}.type`, message: 'must be a string' });
+    issues.push({ path: `${at()}.type`, message: 'must be a string' });
     return undefined;
   }
   let payload: unknown = input.payload ?? {};
@@ -197,14 +200,14 @@ function prepareEvent(
     const parsed = EVENT_SCHEMAS[input.type].safeParse(payload);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        issues.push({ path: `${at}.payload.${formatPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message });
+        issues.push({ path: `${at()}.payload.${formatPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message });
       }
       return undefined;
     }
     payload = parsed.data;
   } else if (!isCustomEventType(input.type)) {
     const issue = {
-      path: `${at}.type`,
+      path: `${at()}.type`,
       message: `unknown event type '${input.type}'; use one of ${KNOWN_EVENT_TYPES.join(', ')}, or a custom type prefixed with 'x-'`,
     };
     issues.push(issue);
@@ -212,11 +215,11 @@ function prepareEvent(
     return undefined;
   }
   let ts: string;
-  if (input.ts === undefined) ts = now.toISOString();
+  if (input.ts === undefined) ts = nowIso;
   else {
     const date = input.ts instanceof Date ? input.ts : new Date(input.ts);
     if (Number.isNaN(date.getTime())) {
-      issues.push({ path: `${at}.ts`, message: 'must be an ISO 8601 timestamp' });
+      issues.push({ path: `${at()}.ts`, message: 'must be an ISO 8601 timestamp' });
       return undefined;
     }
     ts = date.toISOString();
@@ -227,7 +230,7 @@ function prepareEvent(
     payloadJson = JSON.stringify(res.redactor.value(payload));
   }
   if (payloadJson === undefined) {
-    issues.push({ path: `${at}.payload`, message: 'must be JSON' });
+    issues.push({ path: `${at()}.payload`, message: 'must be JSON' });
     return undefined;
   }
   const bytes = Buffer.byteLength(payloadJson);
