@@ -19,6 +19,7 @@ import { ShellExecutor } from '../../src/executor/shellExecutor.js';
 import { createGaffer, type Gaffer } from '../../src/gaffer.js';
 import { silentLogger } from '../../src/resources.js';
 import { openTestGaffer, testBackends } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Builds the server and mounts these routes unless server.ts already does. */
 async function serverWithRoutes(gaffer: Gaffer): Promise<FastifyInstance> {
@@ -40,15 +41,6 @@ async function serverWithRoutes(gaffer: Gaffer): Promise<FastifyInstance> {
   return app;
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const ENV_TOKEN = 'env-admin-token-0123456789abcdef';
 const NO_SUCH_ID = '01930000-0000-7000-8000-00000000abcd';

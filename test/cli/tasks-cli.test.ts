@@ -21,6 +21,7 @@ import { isGafferError } from '../../src/errors.js';
 import { ShellExecutor } from '../../src/executor/shellExecutor.js';
 import type { Gaffer } from '../../src/gaffer.js';
 import { createScratchDatabase, openTestGaffer, templateDb, testBackends } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -58,15 +59,6 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err, json };
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function writeFiles(dir: string, files: Record<string, string>): string {
   fs.mkdirSync(dir, { recursive: true });

@@ -17,19 +17,11 @@ import { createGaffer, type Gaffer } from '../../src/gaffer.js';
 import { silentLogger } from '../../src/resources.js';
 import { createScratchDatabase, templateDb } from '../helpers/db.js';
 import { createPgCluster, type PgCluster } from '../helpers/pgCluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 const url = process.env.TEST_DATABASE_URL;
 const CLI = path.resolve('src/cli/main.ts');
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function startWorkerProcess(databaseUrl: string, args: string[]): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', ...args], {
@@ -86,7 +78,7 @@ describe.skipIf(!url)('reliability on server Postgres', () => {
 
       const rescuer = gaffer.createWorker({ concurrency: 1, executors: [new ShellExecutor()], leaseMs: 1500, reapEveryMs: 300, pollMs: 200 });
       await rescuer.start();
-      const done = await waitFor('the task to succeed', () => gaffer.tasks.get(task.id), (t) => t.status === 'succeeded');
+      const done = await waitFor('the task to succeed', () => gaffer.tasks.get(task.id), (t) => t.status === 'succeeded', 60_000);
       await rescuer.stop();
       expect(done.attempt).toBe(2);
       const attempts = (await gaffer.tasks.detail(task.id)).attempts;

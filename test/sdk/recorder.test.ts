@@ -19,6 +19,7 @@ import { silentLogger } from '../../src/resources.js';
 import { GafferClient, openGaffer, type GafferRecorder } from '../../src/sdk/openGaffer.js';
 import { RecorderError } from '../../src/sdk/recorder.js';
 import { openTestGaffer, testBackends } from '../helpers/db.js';
+import { freePort } from '../helpers/pgCluster.js';
 
 const llm = {
   provider: 'openai',
@@ -305,13 +306,3 @@ describe.each(testBackends())('GafferClient over HTTP on $name', (backend) => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}

@@ -10,16 +10,8 @@ import { ShellExecutor } from '../../src/executor/shellExecutor.js';
 import type { Gaffer } from '../../src/gaffer.js';
 import type { Worker } from '../../src/queue/worker.js';
 import { openTestGaffer, testBackends } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe.each(testBackends())('task lifecycle on $name', (backend) => {
   let gaffer: Gaffer;

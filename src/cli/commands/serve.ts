@@ -10,7 +10,7 @@ import { databaseTargetFor } from '../../gaffer.js';
 import { startServer } from '../../server/startServer.js';
 import type { GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
-import { UsageError } from '../io.js';
+import { runUntilSignal, UsageError } from '../io.js';
 
 export function registerServeCommands(program: Command, io: CliIo): void {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -46,19 +46,7 @@ export function registerServeCommands(program: Command, io: CliIo): void {
           '',
         ].join('\n'),
       );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          logger.info({ signal }, 'shutting down');
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'error while shutting down');
-            resolve();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await runUntilSignal(logger, 'gaffer serve', () => server.close());
     });
 
   program

@@ -9,7 +9,7 @@ import { defaultExecutors } from '../../executor/registry.js';
 import { createGaffer } from '../../gaffer.js';
 import type { GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
-import { UsageError } from '../io.js';
+import { runUntilSignal, UsageError } from '../io.js';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -46,18 +46,7 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
       const worker = gaffer.createWorker({ concurrency, leaseMs, executors: defaultExecutors() });
       await worker.start();
       io.stdout(`worker ${worker.id} started (concurrency ${concurrency}); stop with Ctrl-C`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          logger.info({ signal }, 'worker stopping: finishing or handing back claimed tasks');
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void gaffer.close().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            resolve();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      // Finishing or handing back claimed tasks before the connections close.
+      await runUntilSignal(logger, 'worker', () => gaffer.close());
     });
 }
