@@ -4,6 +4,8 @@
  */
 export { openGaffer, GafferClient, runningServer, type OpenGafferOptions, type GafferClientOptions, type GafferRecorder } from './sdk/openGaffer.js';
 export { RecorderError } from './sdk/recorder.js';
+export type { SdkSubmitInput, SubmittedTask } from './sdk/transport.js';
+export type { TaskView } from './api/taskViews.js';
 export type { Recorder, RunRecorder, RecorderOptions, StartRunOptions, FinishRunOptions, ToolCallRecord, ArtifactOptions } from './sdk/types.js';
 export { wrapOpenAI } from './sdk/openai.js';
 export { createGaffer, type Gaffer, type CreateGafferOptions } from './gaffer.js';

@@ -20,7 +20,8 @@ import { EVENT_SCHEMAS, isCustomEventType, isKnownEventType } from '../events/ev
 import type { EventsPage, ReadEventsOptions } from '../events/readEvents.js';
 import type { RunView } from '../api/views.js';
 import { uuidv7 } from '../util/ids.js';
-import { isPermanentError, type RecorderTransport } from './transport.js';
+import { isPermanentError, type RecorderTransport, type SdkSubmitInput, type SubmittedTask } from './transport.js';
+import type { TaskView } from '../api/taskViews.js';
 import type {
   ArtifactOptions,
   FinishRunOptions,
@@ -352,6 +353,18 @@ export class BufferedRecorder implements Recorder {
 
   getRun(runId: string): Promise<RunView> {
     return this.transport.getRun(runId);
+  }
+
+  /**
+   * Submits a task (work order) of a spec — unlike recording, this waits for the answer and
+   * throws on refusal (bad input names the field), because the caller needs the task id.
+   */
+  submitTask(input: SdkSubmitInput): Promise<SubmittedTask> {
+    return this.transport.submitTask(input);
+  }
+
+  getTask(taskId: string): Promise<TaskView> {
+    return this.transport.getTask(taskId);
   }
 
   readEvents(runId: string, options?: ReadEventsOptions): Promise<EventsPage> {

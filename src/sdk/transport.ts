@@ -9,6 +9,18 @@ import type { EventsPage, ReadEventsOptions } from '../events/readEvents.js';
 import type { Gaffer } from '../gaffer.js';
 import type { CreateRunInput, FinishRunInput } from '../runs/runs.js';
 import { toRunView, type RunView } from '../api/views.js';
+import { toTaskViews, type TaskView } from '../api/taskViews.js';
+import type { SubmitTaskInput } from '../tasks/submitTask.js';
+
+/** What an agent may set when it submits a task (the scheduler's own fields are not among them). */
+export type SdkSubmitInput = Omit<SubmitTaskInput, 'scheduleId' | 'fireTime' | 'parentTaskId' | 'runAt'> & { runAt?: Date | string };
+
+export interface SubmittedTask {
+  task: TaskView;
+  /** True when the idempotency key matched a task that already existed. */
+  existing: boolean;
+  approvalId?: string;
+}
 
 export interface RecorderTransport {
   readonly kind: 'local' | 'http';
@@ -17,6 +29,9 @@ export interface RecorderTransport {
   finishRun(runId: string, input: FinishRunInput): Promise<void>;
   putArtifact(content: Uint8Array, contentType: string): Promise<string>;
   getRun(runId: string): Promise<RunView>;
+  /** Submits a task of a spec (the same rules as `POST /api/v1/tasks`). */
+  submitTask(input: SdkSubmitInput): Promise<SubmittedTask>;
+  getTask(taskId: string): Promise<TaskView>;
   readEvents(runId: string, options?: ReadEventsOptions): Promise<EventsPage>;
   close(): Promise<void>;
 }
@@ -52,6 +67,15 @@ export class LocalTransport implements RecorderTransport {
   }
   async getRun(runId: string): Promise<RunView> {
     return toRunView(await this.gaffer.runs.get(runId));
+  }
+  async submitTask(input: SdkSubmitInput): Promise<SubmittedTask> {
+    const result = await this.gaffer.tasks.submit(input, 'sdk:embedded');
+    const [task] = await toTaskViews(this.gaffer, [result.task]);
+    return { task: task!, existing: result.existing, ...(result.approvalId ? { approvalId: result.approvalId } : {}) };
+  }
+  async getTask(taskId: string): Promise<TaskView> {
+    const [task] = await toTaskViews(this.gaffer, [await this.gaffer.tasks.get(taskId)]);
+    return task!;
   }
   readEvents(runId: string, options?: ReadEventsOptions): Promise<EventsPage> {
     return this.gaffer.events.read(runId, options);
@@ -99,6 +123,13 @@ export class HttpTransport implements RecorderTransport {
   }
   async getRun(runId: string): Promise<RunView> {
     return (await this.request('GET', `/runs/${runId}`)) as RunView;
+  }
+  async submitTask(input: SdkSubmitInput): Promise<SubmittedTask> {
+    const body = { ...input, ...(input.runAt instanceof Date ? { runAt: input.runAt.toISOString() } : {}) };
+    return (await this.request('POST', '/tasks', body)) as SubmittedTask;
+  }
+  async getTask(taskId: string): Promise<TaskView> {
+    return ((await this.request('GET', `/tasks/${taskId}`)) as { task: TaskView }).task;
   }
   async readEvents(runId: string, options: ReadEventsOptions = {}): Promise<EventsPage> {
     const q = new URLSearchParams();

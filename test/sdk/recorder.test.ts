@@ -253,6 +253,23 @@ describe.each(testBackends())('GafferClient over HTTP on $name', (backend) => {
     await client.close();
   });
 
+  it('submits tasks over HTTP and in-process alike, with field-naming refusals', async () => {
+    await gaffer.specs.apply({ name: 'sdk-job', executor: 'shell', command: ['echo', '{{input.x}}'], inputSchema: { type: 'object', required: ['x'] } });
+    const client = new GafferClient({ url, token, flushOnExit: false });
+    const local = await openGaffer({ gaffer, flushOnExit: false });
+    for (const sdk of [client, local]) {
+      const later = new Date(Date.now() + 60_000);
+      const submitted = await sdk.submitTask({ spec: 'sdk-job', input: { x: 'hi' }, runAt: later, priority: 3, idempotencyKey: `sdk-${sdk === client ? 'http' : 'local'}` });
+      expect(submitted).toMatchObject({ existing: false, task: { status: 'scheduled', priority: 3, spec: 'sdk-job' } });
+      const again = await sdk.submitTask({ spec: 'sdk-job', input: { x: 'hi' }, idempotencyKey: `sdk-${sdk === client ? 'http' : 'local'}` });
+      expect(again).toMatchObject({ existing: true, task: { id: submitted.task.id } });
+      expect((await sdk.getTask(submitted.task.id)).runAt).toBe(later.toISOString());
+      await expect(sdk.submitTask({ spec: 'sdk-job', input: {} })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('input.x') });
+    }
+    await client.close();
+    await local.close();
+  });
+
   it('keeps recording while the server is down and delivers everything once it is up', async () => {
     const port = await freePort();
     const errors: unknown[] = [];
