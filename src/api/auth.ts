@@ -32,7 +32,7 @@ export function authHook(gaffer: Gaffer) {
     const principal = await gaffer.tokens.authenticate(match[1]!);
     if (!principal) throw new GafferError('UNAUTHENTICATED', 'invalid or revoked token');
     if (!can(principal, permission)) {
-      throw new GafferError('FORBIDDEN', `a ${principal.scope} token may not do this (needs '${permission}' permission)`, {
+      throw new GafferError('FORBIDDEN', `${/^[aeiou]/.test(principal.scope) ? 'an' : 'a'} ${principal.scope} token may not do this (needs '${permission}' permission)`, {
         details: { scope: principal.scope, required: permission },
       });
     }

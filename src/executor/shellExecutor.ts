@@ -15,8 +15,18 @@ export class ShellExecutor implements TaskExecutor {
 
   async execute(ctx: ExecutionContext): Promise<ExecutionResult> {
     const { definition } = ctx.spec;
-    const argv = renderArgv(definition.command ?? [], { input: ctx.input, task: { id: ctx.task.id, attempt: ctx.attempt } });
-    const cwd = definition.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), `gaffer-${ctx.task.id.slice(0, 8)}-`));
+    // Without a configured cwd the command gets a fresh folder of its own, removed afterwards.
+    const scratch = definition.cwd === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), `gaffer-${ctx.task.id.slice(-12)}-`)) : undefined;
+    const cwd = definition.cwd ?? scratch!;
+    try {
+      return await this.runIn(ctx, cwd);
+    } finally {
+      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private async runIn(ctx: ExecutionContext, cwd: string): Promise<ExecutionResult> {
+    const argv = renderArgv(ctx.spec.definition.command ?? [], { input: ctx.input, task: { id: ctx.task.id, attempt: ctx.attempt } });
     const callId = `shell-${ctx.attempt}`;
     await ctx.record('tool_call', { callId, name: 'shell', arguments: { argv, cwd }, risk: 'execute' });
     const result = await runCommand(argv, { cwd, env: scrubbedEnv({ GAFFER_TASK_ID: ctx.task.id }), signal: ctx.signal });

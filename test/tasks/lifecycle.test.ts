@@ -3,6 +3,8 @@
  * submit → claim → shell executor → verified completion, approvals, dependencies, priorities,
  * idempotency, concurrency keys, retries with backoff, timeouts and cancellation.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_TRANSITIONS } from '../../src/db/vocabulary.js';
@@ -52,6 +54,10 @@ describe.each(testBackends())('task lifecycle on $name', (backend) => {
     const events = await gaffer.events.read(run.id);
     expect(events.events.map((e) => e.type)).toEqual(['run_started', 'tool_call', 'artifact', 'artifact', 'tool_result', 'run_finished']);
     expect(events.events[1]!.payload).toMatchObject({ name: 'shell', arguments: { argv: ['echo', 'hello world; rm -rf /'] } });
+    // The command ran in a scratch folder of its own, which is gone afterwards.
+    const { cwd } = (events.events[1]!.payload as { arguments: { cwd: string } }).arguments;
+    expect(cwd).toContain(os.tmpdir());
+    expect(fs.existsSync(cwd)).toBe(false);
     const stdout = events.events.find((e) => e.type === 'artifact' && (e.payload as { name: string }).name === 'stdout')!;
     expect((await gaffer.artifacts.get((stdout.payload as { sha256: string }).sha256)).content.toString()).toBe('hello world; rm -rf /\n');
     const log = await gaffer.tasks.events(task.id);

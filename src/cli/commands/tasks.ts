@@ -142,7 +142,7 @@ function logLine(e: TaskEventView): string {
       what = `${String(p.decision)}${p.note ? `: ${String(p.note)}` : ''}`;
       break;
     case 'task_submitted':
-      what = `${String(p.spec)} v${String(p.specVersion)} → ${String(p.status)}`;
+      what = `${p.spec ? `${String(p.spec)} v${String(p.specVersion)}` : 'reminder'} → ${String(p.status)}`;
       break;
     default:
       what = json(p);
