@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
     console.log(JSON.stringify(result, null, 2));
     return result;
   },
+  queue: async () => (await import('./queue.js')).benchQueue(),
 };
 
 const names = process.argv.slice(2);

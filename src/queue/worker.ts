@@ -200,15 +200,15 @@ export class Worker {
     }
     if (reason === 'timeout') outcome = { status: 'timed_out', error: { message: `timed out after ${task.timeoutMs} ms` }, failureClass: 'timeout' };
     if (reason === 'cancelled') outcome = { status: 'cancelled', reason: 'cancelled while running' };
-    await this.complete(task.id, attempt, runId, outcome);
+    await this.complete(task.id, task.specVersionId, attempt, runId, outcome);
   }
 
   /** Records the outcome; a transient database failure is retried until the lease would lapse. */
-  private async complete(taskId: string, attempt: number, runId: string | null, outcome: AttemptOutcome): Promise<void> {
+  private async complete(taskId: string, specVersionId: string | null, attempt: number, runId: string | null, outcome: AttemptOutcome): Promise<void> {
     const deadline = Date.now() + this.leaseMs;
     for (let i = 0; ; i++) {
       try {
-        await completeTask(this.res, { taskId, attempt, runId, outcome, principal: `worker:${this.id}` });
+        await completeTask(this.res, { taskId, specVersionId, attempt, runId, outcome, principal: `worker:${this.id}` });
         return;
       } catch (err) {
         if (isGafferError(err, 'LEASE_LOST')) {
