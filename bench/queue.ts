@@ -14,6 +14,17 @@
  * reported, so a noisy neighbour on the shared machine moves all systems alike. Also counted:
  * client round trips (pg `query` calls) per job, enqueue and processing apart.
  * Prints a table and the ratios against the targets; writes JSON under bench/results/.
+ *
+ * Measured 2026-11-22 (2 cores, median of 3, 2,000 jobs, concurrency 4): gaffer queue-only 379
+ * jobs/s, full 205, pg-boss 977, graphile-worker 2,828; Gaffer's NOTIFY-woken latency p50 6.4 ms
+ * (2.9 ms from the enqueue's commit). The targets are not met. Where the time goes (profiled:
+ * CPU per job, Node and Postgres, and round trips): Gaffer makes 7 round trips to submit and ~11
+ * to process a job against graphile-worker's 1 + 2, each statement parsed and planned afresh
+ * (drizzle sends unnamed statements), and the tasks row is updated several times per completion
+ * (each firing the status trigger; status and lease columns are indexed, so not HOT). The plan:
+ * submit as one statement when nothing holds the task (no approval, no dependencies), claim and
+ * complete as one statement each (status, lease, result and the task-log row together), prepared
+ * statements for the hot ones, and fewer indexes touched per update.
  */
 import fs from 'node:fs';
 import os from 'node:os';
