@@ -48,7 +48,13 @@ export async function workspaceDiff(worktree: string, baseCommit: string, maxPat
   const realIndex = (await gitOk(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index'], 'locating the index')).trim();
   const tmpIndex = path.join(os.tmpdir(), `gaffer-index-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
-    if (fs.existsSync(realIndex)) fs.copyFileSync(realIndex, tmpIndex);
+    if (fs.existsSync(realIndex)) {
+      fs.copyFileSync(realIndex, tmpIndex);
+      // Keep the real index's times: git trusts cached stat data for files older than the
+      // index, so a copy stamped "now" made same-size edits from the same second invisible.
+      const { atime, mtime } = fs.statSync(realIndex);
+      fs.utimesSync(tmpIndex, atime, mtime);
+    }
     const env = { GIT_INDEX_FILE: tmpIndex };
     await gitOk(worktree, ['add', '-A', '--', '.'], `staging the changes in ${worktree} for the diff`, { env });
     const patchResult = await git(worktree, ['diff', '--cached', '--binary', '--full-index', ...DIFF_FLAGS, baseCommit, '--'], {

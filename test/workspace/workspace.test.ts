@@ -132,6 +132,28 @@ describe('diff', () => {
     expect(await ws.commit('nothing new')).toBeNull();
   });
 
+  it('sees a same-size edit made in the same second as the checkout (git racy-clean check)', async () => {
+    // git compares stat times by the second: a same-size edit within the checkout's second looks
+    // unchanged unless git sees it as "racily clean" next to an index from that same second. The
+    // diff reads a copy of the index; stamped with the time of the copy (a later second), it hid
+    // such edits. Reproduced by editing within the checkout's second and diffing in the next.
+    for (let attempt = 0; ; attempt++) {
+      const ws = await createWorkspace({ repo: fx.repo, taskId: `racy-${attempt}`, attempt: 1, root: fx.root });
+      const file = path.join(ws.path, 'src/app.ts');
+      const checkoutSecond = Math.floor(fs.statSync(file).mtimeMs / 1000);
+      writeFile(ws.path, 'src/app.ts', 'export const a = 1;\nexport const b = 21;\nexport const c = 3;\n');
+      if (Math.floor(fs.statSync(file).mtimeMs / 1000) !== checkoutSecond) {
+        if (attempt < 5) continue; // crossed a second boundary: try again
+        throw new Error('could not edit within the checkout second');
+      }
+      while (Math.floor(Date.now() / 1000) <= checkoutSecond) await new Promise((resolve) => setTimeout(resolve, 20));
+      const diff = await ws.diff();
+      expect(diff.files.map((f) => f.path)).toEqual(['src/app.ts']);
+      expect(diff.patch).toContain('+export const b = 21;');
+      return;
+    }
+  });
+
   it('is empty when nothing changed', async () => {
     const ws = await createWorkspace({ repo: fx.repo, taskId: 'empty', attempt: 1, root: fx.root });
     expect(await ws.diff()).toEqual({ patch: '', files: [], linesAdded: 0, linesRemoved: 0 });

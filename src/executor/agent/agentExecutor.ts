@@ -1,0 +1,253 @@
+/**
+ * The built-in coding agent (`executor: agent`): a manual tool loop over the AI SDK, one
+ * `generateText` call per turn with tools declared but not executed by the SDK, so this loop owns
+ * budgets, policy gating and recording.
+ *
+ *   pick profile (first of spec.profiles; `decision` event) ─▶ workspace (worktree or scratch)
+ *     ─▶ loop: budgets? ─▶ model call (`llm_call`, raw) ─▶ for each tool call:
+ *              `tool_call` ─▶ policy / sandbox ─▶ run ─▶ `tool_result` (denied: { reason })
+ *        until `finish` (succeeded, output.summary) or a reply without tool calls (treated as
+ *        finish with its text as the summary)
+ *     ─▶ final diff artifact (`final.diff`), or in propose mode the proposed patch (`proposed.diff`)
+ *
+ * Every tool is declared to the model in every mode; the policy refuses at call time, so a denied
+ * call is recorded with its reason and the model learns why (a tool it was never shown would fail
+ * inside the SDK instead).
+ *
+ * Workspaces: when the spec's `workspace.repo` (or a string `input.repo`) names a repository, a git
+ * worktree is created under `workspaceRoot` (default `<os.tmpdir()>/gaffer-workspaces`; Resources
+ * carry no data directory yet). It is removed on success (its diff is kept as an artifact) and
+ * kept for inspection on failure (`markFailed`). Without a repository the agent works in a scratch
+ * folder that is removed at the end.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateText, tool as sdkTool, type ModelMessage, type ToolSet } from 'ai';
+import type { Mode } from '../../db/vocabulary.js';
+import { MODES } from '../../db/vocabulary.js';
+import { createRecordingModel, profileCallSettings, toLlmCallPayload, type RecordedCall } from '../../providers/index.js';
+import { getProfile, type ProfileVersionRecord } from '../../specs/specStore.js';
+import { renderTemplate } from '../../util/template.js';
+import { createWorkspace, type Workspace } from '../../workspace/workspace.js';
+import { AttemptAborted, type ExecutionContext, type ExecutionResult, type TaskExecutor } from '../types.js';
+import { FINISH_TOOL, policyDenial, ProposalOverlay, runTool, STANDARD_TOOLS, type ToolEnv } from './tools.js';
+
+/** Turns allowed when the spec sets no maxTurns: a runaway loop still ends. */
+export const DEFAULT_MAX_TURNS = 50;
+
+export interface AgentExecutorOptions {
+  /** Folder holding the worktrees. Default `<os.tmpdir()>/gaffer-workspaces`. */
+  workspaceRoot?: string;
+  /** Retries of one model call by the AI SDK (transient HTTP errors). Default 2. */
+  maxRetries?: number;
+  /** Environment the profile's API key is read from. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Counters {
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  elapsedMs: number;
+}
+
+const SYSTEM_PROMPT =
+  'You are a coding agent working in a workspace folder. Use the tools to inspect and change files and to run commands; ' +
+  'paths are relative to the workspace root. When the task is done, call `finish` with a short summary.';
+
+function modeRank(mode: Mode): number {
+  return MODES.indexOf(mode);
+}
+
+export class AgentExecutor implements TaskExecutor {
+  readonly name = 'agent';
+
+  constructor(private readonly options: AgentExecutorOptions = {}) {}
+
+  async execute(ctx: ExecutionContext): Promise<ExecutionResult> {
+    const def = ctx.spec.definition;
+    const profileName = def.profiles[0];
+    if (!profileName) {
+      return { status: 'failed', failureClass: 'orchestration_error', error: { message: `spec '${ctx.spec.name}' lists no profiles; add one to spec.profiles` } };
+    }
+    const profile = await getProfile(ctx.resources, profileName);
+    await ctx.record('decision', {
+      decisionType: 'routing',
+      inputs: { profiles: def.profiles },
+      output: { profile: profile.name, profileVersion: profile.version, model: profile.definition.model },
+      reason: 'first allowed profile (rules routing not built yet)',
+    });
+
+    const input = (ctx.input ?? {}) as Record<string, unknown>;
+    const prompt = renderTemplate(def.instructions ?? '', { input, task: { id: ctx.task.id, attempt: ctx.attempt } }, 'instructions');
+    const taskMode = ctx.task.mode;
+    const mode: Mode = taskMode && modeRank(taskMode) < modeRank(def.toolPolicy.mode) ? taskMode : def.toolPolicy.mode;
+    const repo = def.workspace?.repo ?? (typeof input['repo'] === 'string' ? input['repo'] : undefined);
+
+    let workspace: Workspace | undefined;
+    let scratch: string | undefined;
+    if (repo) {
+      workspace = await createWorkspace({
+        repo,
+        baseRef: def.workspace?.baseRef ?? 'HEAD',
+        taskId: ctx.task.id,
+        attempt: ctx.attempt,
+        root: this.options.workspaceRoot ?? path.join(os.tmpdir(), 'gaffer-workspaces'),
+      });
+    } else {
+      scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `gaffer-agent-${ctx.task.id.slice(-12)}-`)));
+    }
+    const root = workspace?.path ?? scratch!;
+    const overlay = mode === 'propose' ? new ProposalOverlay() : undefined;
+    let result: ExecutionResult | undefined;
+    try {
+      result = await this.loop(ctx, profile, prompt, { root, mode, signal: ctx.signal, ...(overlay ? { overlay } : {}) });
+      return (result = await this.finalize(ctx, result, root, mode, workspace, overlay));
+    } finally {
+      if (workspace) {
+        if (result?.status === 'succeeded') await workspace.remove();
+        else await workspace.markFailed(result?.status === 'failed' ? String(result.error['message'] ?? '') : 'aborted');
+      }
+      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private async finalize(
+    ctx: ExecutionContext,
+    result: ExecutionResult,
+    root: string,
+    mode: Mode,
+    workspace: Workspace | undefined,
+    overlay: ProposalOverlay | undefined,
+  ): Promise<ExecutionResult> {
+    const extra: Record<string, unknown> = { mode };
+    if (overlay) {
+      const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-proposal-'));
+      try {
+        const patch = await overlay.patch(root, scratchDir);
+        if (patch) {
+          const sha = await ctx.artifact(patch, { name: 'proposed.diff', contentType: 'text/x-diff' });
+          extra['proposedPatch'] = { patch, sha256: sha, files: [...overlay.files.keys()].sort() };
+        }
+      } finally {
+        fs.rmSync(scratchDir, { recursive: true, force: true });
+      }
+    } else if (workspace) {
+      const diff = await workspace.diff();
+      const sha = await ctx.artifact(diff.patch, { name: 'final.diff', contentType: 'text/x-diff' });
+      extra['diff'] = { sha256: sha, files: diff.files, linesAdded: diff.linesAdded, linesRemoved: diff.linesRemoved, branch: workspace.branch };
+    }
+    if (result.status === 'succeeded') return { ...result, output: { ...(result.output as Record<string, unknown>), ...extra } };
+    return { ...result, error: { ...result.error, ...extra } };
+  }
+
+  private async loop(ctx: ExecutionContext, profile: ProfileVersionRecord, prompt: string, env: ToolEnv): Promise<ExecutionResult> {
+    const def = ctx.spec.definition;
+    const budgets = def.budgets;
+    const allowedTools = def.toolPolicy.allowedTools ?? profile.definition.tools;
+    const started = performance.now();
+    const counters: Counters = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, elapsedMs: 0 };
+    let recording: Promise<void> = Promise.resolve();
+    const onCall = (call: RecordedCall): void => {
+      counters.costUsd += call.costUsd ?? 0;
+      // Chained so llm_call events keep the order of the calls (retries included).
+      recording = recording.then(() => ctx.record('llm_call', toLlmCallPayload(call)));
+    };
+    const model = createRecordingModel(profile.definition, { onCall, ...(this.options.env ? { env: this.options.env } : {}) });
+    const tools: ToolSet = {};
+    for (const t of STANDARD_TOOLS) tools[t.name] = sdkTool({ description: t.description, inputSchema: t.inputSchema });
+    const byName = new Map(STANDARD_TOOLS.map((t) => [t.name, t]));
+    const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
+    const system = profile.definition.systemPrompt ?? SYSTEM_PROMPT;
+    const maxTurns = budgets.maxTurns ?? DEFAULT_MAX_TURNS;
+
+    type Failed = Extract<ExecutionResult, { status: 'failed' }>;
+    const over = (): Failed | null => {
+      counters.elapsedMs = Math.round(performance.now() - started);
+      const fail = (failureClass: 'budget_exceeded' | 'timeout', message: string): Failed => ({
+        status: 'failed',
+        failureClass,
+        error: { message, counters: { ...counters } },
+      });
+      if (budgets.wallTimeMs !== undefined && counters.elapsedMs >= budgets.wallTimeMs) return fail('timeout', `wall time budget of ${budgets.wallTimeMs} ms used up`);
+      if (budgets.maxTokens !== undefined && counters.inputTokens + counters.outputTokens >= budgets.maxTokens) {
+        return fail('budget_exceeded', `token budget of ${budgets.maxTokens} used up (${counters.inputTokens + counters.outputTokens})`);
+      }
+      if (budgets.maxCostUsd !== undefined && counters.costUsd >= budgets.maxCostUsd) {
+        return fail('budget_exceeded', `cost budget of $${budgets.maxCostUsd} used up ($${counters.costUsd.toFixed(6)})`);
+      }
+      if (counters.turns >= maxTurns) return fail('budget_exceeded', `turn budget of ${maxTurns} used up before the agent finished`);
+      return null;
+    };
+
+    for (;;) {
+      const stop = over();
+      if (stop) return stop;
+      counters.turns += 1;
+      const signals = [ctx.signal];
+      if (budgets.wallTimeMs !== undefined) signals.push(AbortSignal.timeout(Math.max(1, budgets.wallTimeMs - counters.elapsedMs)));
+      let turn: Awaited<ReturnType<typeof generateText<ToolSet>>>;
+      try {
+        turn = await generateText({
+          model,
+          system,
+          messages,
+          tools,
+          abortSignal: AbortSignal.any(signals),
+          maxRetries: this.options.maxRetries ?? 2,
+          ...profileCallSettings(profile.definition),
+        });
+      } catch (err) {
+        await recording;
+        if (ctx.signal.aborted) throw ctx.signal.reason instanceof AttemptAborted ? ctx.signal.reason : err;
+        const timedOut = over();
+        if (timedOut?.failureClass === 'timeout') return timedOut;
+        return {
+          status: 'failed',
+          failureClass: 'provider_error',
+          error: { message: `model call failed: ${err instanceof Error ? err.message : String(err)}`, counters: { ...counters } },
+        };
+      }
+      await recording;
+      counters.inputTokens += turn.usage.inputTokens ?? 0;
+      counters.outputTokens += turn.usage.outputTokens ?? 0;
+      messages.push(...turn.response.messages);
+
+      if (turn.toolCalls.length === 0) {
+        // A reply without tool calls ends the run as if it had called finish with its text.
+        return { status: 'succeeded', output: { summary: turn.text, finishedBy: 'reply', counters: { ...counters } } };
+      }
+      let finished: string | undefined;
+      const results: Extract<ModelMessage, { role: 'tool' }>['content'] = [];
+      for (const call of turn.toolCalls) {
+        const args = call.input as unknown;
+        const t = byName.get(call.toolName);
+        const risk = t?.risk;
+        await ctx.record('tool_call', { callId: call.toolCallId, name: call.toolName, arguments: (args ?? null) as never, ...(risk ? { risk } : {}) });
+        const begun = performance.now();
+        let out: { output: string; isError: boolean; denied?: { reason: string } };
+        if (!t) out = { output: `unknown tool '${call.toolName}'`, isError: true };
+        else {
+          const denial = policyDenial(t, env.mode, allowedTools);
+          out = denial ? { output: denial, isError: true, denied: { reason: denial } } : await runTool(t, args, env);
+        }
+        const durationMs = Math.round((performance.now() - begun) * 10) / 10;
+        await ctx.record('tool_result', { callId: call.toolCallId, name: call.toolName, output: out.output, isError: out.isError, durationMs, ...(out.denied ? { denied: out.denied } : {}) });
+        results.push({
+          type: 'tool-result',
+          toolCallId: call.toolCallId,
+          toolName: call.toolName,
+          output: out.isError ? { type: 'error-text', value: out.output } : { type: 'text', value: out.output },
+        });
+        if (call.toolName === FINISH_TOOL && !out.isError) finished = out.output;
+      }
+      messages.push({ role: 'tool', content: results });
+      if (finished !== undefined) {
+        counters.elapsedMs = Math.round(performance.now() - started);
+        return { status: 'succeeded', output: { summary: finished, finishedBy: 'finish', counters: { ...counters } } };
+      }
+    }
+  }
+}
