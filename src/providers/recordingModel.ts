@@ -15,7 +15,7 @@
  * Reporting never breaks the model call: an exception thrown by `onCall` is swallowed.
  */
 import type { LlmCallPayload } from '../events/eventTypes.js';
-import { costUsd, mapUsage, providerFromBaseUrl } from '../sdk/openai.js';
+import { completionFacts, providerFromBaseUrl } from '../sdk/openai.js';
 import { createLanguageModel, resolveBaseUrl, type ModelProfile, type ProviderLanguageModel } from './languageModel.js';
 
 type Json = LlmCallPayload['request'];
@@ -126,16 +126,7 @@ export function deriveCall(call: CapturedCall, profile: Pick<ModelProfile, 'mode
   const requestModel = isObject(call.request) ? call.request['model'] : undefined;
   const out: RecordedCall = { ...call, provider, model: typeof requestModel === 'string' && requestModel ? requestModel : profile.model };
   const body = call.stream && typeof call.response === 'string' ? lastStreamState(call.response) : call.response;
-  if (!isObject(body)) return out;
-  const usage = mapUsage(body['usage']);
-  if (usage) {
-    out.usage = usage;
-    const cost = profile.prices ? costUsd(usage, profile.prices) : undefined;
-    if (cost !== undefined) out.costUsd = cost;
-  }
-  const choice = Array.isArray(body['choices']) ? (body['choices'][0] as unknown) : undefined;
-  if (isObject(choice) && typeof choice['finish_reason'] === 'string') out.finishReason = choice['finish_reason'];
-  return out;
+  return { ...out, ...completionFacts(body, profile.prices) };
 }
 
 /** The `llm_call` event payload for a recorded call. */

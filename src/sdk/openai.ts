@@ -190,15 +190,9 @@ class CallRecording {
       if (extra.timeToFirstTokenMs !== undefined) payload.timeToFirstTokenMs = roundMs(extra.timeToFirstTokenMs);
       if (err !== undefined) payload.error = describeError(err);
       if (isObject(body)) {
-        const usage = mapUsage(body['usage']);
-        if (usage) {
-          payload.usage = usage;
-          const cost = this.prices ? costUsd(usage, this.prices) : undefined;
-          if (cost !== undefined) payload.costUsd = cost;
-        }
+        Object.assign(payload, completionFacts(body, this.prices));
         const choice = Array.isArray(body['choices']) ? (body['choices'][0] as unknown) : undefined;
         if (isObject(choice)) {
-          if (typeof choice['finish_reason'] === 'string') payload.finishReason = choice['finish_reason'];
           if (choice['logprobs'] !== null && choice['logprobs'] !== undefined) payload.logprobs = choice['logprobs'] as Json;
           const tokenIds = choice['token_ids'];
           if (Array.isArray(tokenIds) && tokenIds.every((t) => Number.isInteger(t))) payload.tokenIds = tokenIds as number[];
@@ -374,6 +368,27 @@ export function mapUsage(raw: unknown): Usage | undefined {
   };
   const usage = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Usage;
   return Object.keys(usage).length > 0 ? usage : undefined;
+}
+
+/**
+ * What a chat.completion body says about its call: usage, cost (when prices are known) and the
+ * first choice's finish reason. Shared by this wrapper and the provider layer's recording model.
+ */
+export function completionFacts(
+  body: unknown,
+  prices: ModelPrices | undefined,
+): { usage?: Usage; costUsd?: number; finishReason?: string } {
+  const facts: { usage?: Usage; costUsd?: number; finishReason?: string } = {};
+  if (!isObject(body)) return facts;
+  const usage = mapUsage(body['usage']);
+  if (usage) {
+    facts.usage = usage;
+    const cost = prices ? costUsd(usage, prices) : undefined;
+    if (cost !== undefined) facts.costUsd = cost;
+  }
+  const choice = Array.isArray(body['choices']) ? (body['choices'][0] as unknown) : undefined;
+  if (isObject(choice) && typeof choice['finish_reason'] === 'string') facts.finishReason = choice['finish_reason'];
+  return facts;
 }
 
 /** Cost in USD; cached input tokens are a subset of input tokens, priced at the cached rate. */
