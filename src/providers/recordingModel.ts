@@ -15,10 +15,9 @@
  * Reporting never breaks the model call: an exception thrown by `onCall` is swallowed.
  */
 import type { LlmCallPayload } from '../events/eventTypes.js';
-import { completionFacts, providerFromBaseUrl } from '../sdk/openai.js';
+import { completionFacts, providerFromBaseUrl, toJson } from '../sdk/openai.js';
 import { createLanguageModel, resolveBaseUrl, type ModelProfile, type ProviderLanguageModel } from './languageModel.js';
 
-type Json = LlmCallPayload['request'];
 export type CallUsage = NonNullable<LlmCallPayload['usage']>;
 
 /** One HTTP call to the model endpoint, as it went over the wire (bodies only). */
@@ -190,15 +189,6 @@ function errorMessage(body: unknown): string | undefined {
   return typeof body['message'] === 'string' ? body['message'] : undefined;
 }
 
-function toJson(value: unknown): Json | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? undefined : (JSON.parse(text) as Json);
-  } catch {
-    return undefined;
-  }
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

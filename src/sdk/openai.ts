@@ -442,7 +442,7 @@ function describeError(err: unknown): { message: string; status?: number; code?:
 }
 
 /** A JSON copy (what would go over the wire), or undefined when the value is not serialisable. */
-function toJson(value: unknown): Json | undefined {
+export function toJson(value: unknown): Json | undefined {
   if (value === undefined) return undefined;
   try {
     const text = JSON.stringify(value);
