@@ -18,7 +18,7 @@ import { execRows, type Executor } from '../db/connection.js';
 import { SQLSTATE, sqlstate, withTransientRetry } from '../db/sqlstate.js';
 import { GafferError, formatPath, validationError, type FieldIssue } from '../errors.js';
 import type { Resources } from '../resources.js';
-import { EVENT_SCHEMAS, isCustomEventType, isKnownEventType, KNOWN_EVENT_TYPES } from './eventTypes.js';
+import { checkEventPayload, isCustomEventType, isKnownEventType, KNOWN_EVENT_TYPES } from './eventTypes.js';
 
 export interface EventInput {
   type: string;
@@ -114,8 +114,9 @@ export function prepareBatch(res: Resources, inputs: readonly EventInput[]): Pre
  * batch with the same batchId fails on event_batches' primary key, writes nothing, and the
  * original range is returned instead (the expected case for a client's retry).
  *
- * Measured (2 cores, server Postgres, 4 concurrent runs, batches of 500): one statement instead of
- * BEGIN/UPDATE/INSERT/COMMIT took direct appends from 0.55 to RESULT of the raw insert rate.
+ * Measured (2 cores, server Postgres, 4 concurrent runs, batches of 500): this statement inserts a
+ * prepared batch at 0.90–1.00 of the raw INSERT rate of the same rows; BEGIN/UPDATE/INSERT/COMMIT
+ * did 0.55.
  */
 export async function insertBatch(
   res: Resources,
@@ -184,30 +185,28 @@ function prepareEvent(
   issues: FieldIssue[],
   unknownTypes: FieldIssue[],
 ): PreparedEvent | undefined {
-  // Built only for an issue: the hot path allocates nothing it does not store.
-  const at = (): string => `events[${index}]`;
   const type: unknown = input?.type;
   if (type === undefined || type === null || type === '') {
-    issues.push({ path: `${at()}.type`, message: "is required (a typed kind or an 'x-' custom kind)" });
+    issues.push({ path: `events[${index}].type`, message: "is required (a typed kind or an 'x-' custom kind)" });
     return undefined;
   }
   if (typeof type !== 'string') {
-    issues.push({ path: `${at()}.type`, message: 'must be a string' });
+    issues.push({ path: `events[${index}].type`, message: 'must be a string' });
     return undefined;
   }
   let payload: unknown = input.payload ?? {};
   if (isKnownEventType(input.type)) {
-    const parsed = EVENT_SCHEMAS[input.type].safeParse(payload);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        issues.push({ path: `${at()}.payload.${formatPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message });
+    const checked = checkEventPayload(input.type, payload);
+    if (!checked.ok) {
+      for (const issue of checked.issues) {
+        issues.push({ path: `events[${index}].payload.${formatPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message });
       }
       return undefined;
     }
-    payload = parsed.data;
+    payload = checked.payload;
   } else if (!isCustomEventType(input.type)) {
     const issue = {
-      path: `${at()}.type`,
+      path: `events[${index}].type`,
       message: `unknown event type '${input.type}'; use one of ${KNOWN_EVENT_TYPES.join(', ')}, or a custom type prefixed with 'x-'`,
     };
     issues.push(issue);
@@ -219,18 +218,23 @@ function prepareEvent(
   else {
     const date = input.ts instanceof Date ? input.ts : new Date(input.ts);
     if (Number.isNaN(date.getTime())) {
-      issues.push({ path: `${at()}.ts`, message: 'must be an ISO 8601 timestamp' });
+      issues.push({ path: `events[${index}].ts`, message: 'must be an ISO 8601 timestamp' });
       return undefined;
     }
     ts = date.toISOString();
   }
   // Serialise once; only a payload whose JSON may hold a secret is walked and copied.
-  let payloadJson = JSON.stringify(payload);
-  if (payloadJson !== undefined && res.redactor.jsonNeedsRedaction(payloadJson)) {
-    payloadJson = JSON.stringify(res.redactor.value(payload));
+  let payloadJson: string | undefined;
+  try {
+    payloadJson = JSON.stringify(payload);
+    if (payloadJson !== undefined && res.redactor.jsonNeedsRedaction(payloadJson)) {
+      payloadJson = JSON.stringify(res.redactor.value(payload));
+    }
+  } catch {
+    payloadJson = undefined; // a BigInt or a cycle
   }
   if (payloadJson === undefined) {
-    issues.push({ path: `${at()}.payload`, message: 'must be JSON' });
+    issues.push({ path: `events[${index}].payload`, message: 'must be a JSON value (no BigInt, cycles or functions)' });
     return undefined;
   }
   const bytes = Buffer.byteLength(payloadJson);

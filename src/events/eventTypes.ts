@@ -4,6 +4,7 @@
  * rejected with UNKNOWN_EVENT_TYPE. Schemas are open objects (`looseObject`): the documented fields
  * are checked, extra fields are kept, because raw provider payloads carry fields we do not model.
  */
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import { FAILURE_CLASSES, RUN_STATUSES, VERDICTS } from '../db/vocabulary.js';
 
@@ -140,4 +141,62 @@ export function isKnownEventType(type: string): type is KnownEventType {
 
 export function isCustomEventType(type: string): boolean {
   return type.startsWith(CUSTOM_EVENT_PREFIX) && /^x-[a-z0-9][a-z0-9_.:-]{0,99}$/i.test(type);
+}
+
+/**
+ * The hot path's payload check. Each kind's zod schema is compiled once, through its JSON Schema,
+ * into an ajv validator (about four times as fast as zod's parse on the ingest path, and it allocates
+ * no copy). A payload ajv accepts is stored as given, with the schema's top-level defaults filled in on
+ * a shallow copy; a payload it rejects is parsed by zod, whose issues are the ones reported. zod
+ * stays the single definition: the compiled form is derived from it, never written by hand.
+ */
+interface CompiledKind {
+  validate: ValidateFunction;
+  defaults: [string, unknown][];
+}
+
+const compiled = new Map<KnownEventType, CompiledKind>();
+const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: false });
+
+function compiledKind(type: KnownEventType): CompiledKind {
+  let kind = compiled.get(type);
+  if (!kind) {
+    const jsonSchema = z.toJSONSchema(EVENT_SCHEMAS[type], {
+      io: 'input',
+      unrepresentable: 'any',
+      // "Any JSON value" is left to serialisation, which the append does anyway and which fails
+      // on what is not JSON (a BigInt, a cycle); checking it here too would double the cost.
+      override: (ctx) => {
+        if (ctx.zodSchema === json) for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+      },
+    }) as {
+      properties?: Record<string, { default?: unknown }>;
+    };
+    const defaults = Object.entries(jsonSchema.properties ?? {})
+      .filter(([, property]) => property.default !== undefined)
+      .map(([key, property]): [string, unknown] => [key, property.default]);
+    kind = { validate: ajv.compile(jsonSchema), defaults };
+    compiled.set(type, kind);
+  }
+  return kind;
+}
+
+export type PayloadCheck = { ok: true; payload: unknown } | { ok: false; issues: z.core.$ZodIssue[] };
+
+/** Checks a payload of a known kind; returns the payload to store (defaults applied) or zod's issues. */
+export function checkEventPayload(type: KnownEventType, payload: unknown): PayloadCheck {
+  const kind = compiledKind(type);
+  if (kind.validate(payload)) {
+    let out = payload as Record<string, unknown>;
+    for (const [key, value] of kind.defaults) {
+      if (out[key] === undefined) {
+        if (out === payload) out = { ...out };
+        out[key] = structuredClone(value);
+      }
+    }
+    return { ok: true, payload: out };
+  }
+  const parsed = EVENT_SCHEMAS[type].safeParse(payload);
+  // ajv and zod agree on what they reject; should zod accept what ajv did not, zod's answer stands.
+  return parsed.success ? { ok: true, payload: parsed.data } : { ok: false, issues: parsed.error.issues };
 }

@@ -119,6 +119,20 @@ describe.each(testBackends())('events on $name', (backend) => {
     expect((await gaffer.runs.get(run.id)).lastSeq).toBe(1);
   });
 
+  it('rejects a payload that is not JSON (a BigInt, a cycle) naming the field, writing nothing', async () => {
+    const run = await gaffer.runs.create({ name: 'not-json' });
+    const cycle: Record<string, unknown> = { message: 'loop' };
+    cycle.self = cycle;
+    for (const payload of [{ message: 'big', data: { n: 10n } }, cycle]) {
+      const err = await gaffer.events
+        .append(run.id, [{ type: 'log', payload: { message: 'fine' } }, { type: 'log', payload }])
+        .catch((e: unknown) => e);
+      expect(isGafferError(err, 'VALIDATION_FAILED')).toBe(true);
+      expect((err as Error).message).toContain('events[1].payload: must be a JSON value');
+    }
+    expect((await gaffer.runs.get(run.id)).lastSeq).toBe(1);
+  });
+
   it('returns the original range when a batch is retried with the same batchId', async () => {
     const run = await gaffer.runs.create({ name: 'idempotent' });
     const events = [{ type: 'log', payload: { message: 'once' } }];
