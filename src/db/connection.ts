@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -29,6 +29,13 @@ export interface Database {
   readonly drizzle: Executor;
   /** Runs raw SQL (built with drizzle's `sql` template, so values are always parameters). */
   rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Runs one hot statement on its own (autocommit, never inside a transaction). On server
+   * Postgres it is a named prepared statement, parsed and planned once per pooled connection
+   * instead of on every call; on PGlite a parameterised query. Values are bound as parameters:
+   * pass JSON as text (cast with ::jsonb) and arrays as JSON text too, the same on both drivers.
+   */
+  query<T>(name: string, text: string, values: readonly unknown[]): Promise<T[]>;
   /**
    * Runs fn in a transaction, retrying it on transient errors (serialization failure, deadlock,
    * lost connection): fn must be safe to run again from the start.
@@ -53,6 +60,17 @@ export async function execRows<T>(executor: Executor, query: SQL): Promise<T[]> 
   return result.rows;
 }
 
+/**
+ * A statement written with numbered parameters ($1, $2...) as drizzle SQL with those values, for
+ * running a `Database.query` statement inside a transaction.
+ */
+export function numberedSql(text: string, values: readonly unknown[]): SQL {
+  const parts = text.split(/\$(\d+)/);
+  const chunks: SQL[] = [];
+  parts.forEach((part, i) => chunks.push(i % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`));
+  return sql.join(chunks);
+}
+
 /** Longest wait for a free pooled connection (ms). */
 export const POOL_CONNECT_TIMEOUT_MS = 15_000;
 
@@ -68,7 +86,13 @@ function wrap(
   kind: Database['kind'],
   db: Executor,
   close: () => Promise<void>,
-  extra: { pglite?: PGlite; pool?: pg.Pool; listen: Database['listen']; transaction?: Database['transaction'] },
+  extra: {
+    pglite?: PGlite;
+    pool?: pg.Pool;
+    listen: Database['listen'];
+    query: Database['query'];
+    transaction?: Database['transaction'];
+  },
 ): Database {
   const { transaction, ...rest } = extra;
   return {
@@ -159,6 +183,8 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     },
     {
       pool,
+      query: async <T>(name: string, text: string, values: readonly unknown[]) =>
+        (await pool.query<T & pg.QueryResultRow>({ name, text, values: values as unknown[] })).rows,
       transaction: poolTransaction(pool),
       listen: async (channel, onNotify) => {
         const listener = new PgListener(target.url, channel, onNotify);
@@ -199,6 +225,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
     },
     {
       pglite: client,
+      query: async <T>(_name: string, text: string, values: readonly unknown[]) => (await client.query<T>(text, values as unknown[])).rows,
       listen: async (channel, onNotify) => {
         const unsubscribe = await client.listen(channel, () => onNotify());
         return async () => {

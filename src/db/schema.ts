@@ -337,7 +337,10 @@ export const tasks = pgTable(
     index('tasks_claim_idx')
       .on(t.priority.desc(), t.runAt, t.id)
       .where(sql.raw(`status IN ${sqlList(CLAIMABLE_TASK_STATUSES)}`)),
-    index('tasks_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'running'`),
+    // Held leases (only running tasks hold one). Not `WHERE status = 'running'`: with that
+    // predicate the planner answered "this running task" lookups with a bitmap scan of this index,
+    // which visits every dead entry a busy queue leaves until vacuum (0.09 ms at 3,000).
+    index('tasks_lease_idx').on(t.leaseExpiresAt).where(sql`lease_expires_at IS NOT NULL`),
     index('tasks_status_idx').on(t.status, t.id),
     index('tasks_spec_idx').on(t.specId, t.id),
     index('tasks_parent_idx').on(t.parentTaskId),

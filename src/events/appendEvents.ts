@@ -14,7 +14,7 @@
 import { sql } from 'drizzle-orm';
 import { MAX_EVENT_PAYLOAD_BYTES, MAX_EVENTS_PER_BATCH } from '../config/config.js';
 import { putArtifact, sha256Hex } from '../artifacts/artifactStore.js';
-import { execRows, type Executor } from '../db/connection.js';
+import { execRows, numberedSql, type Executor } from '../db/connection.js';
 import { SQLSTATE, sqlstate, withTransientRetry } from '../db/sqlstate.js';
 import { GafferError, formatPath, validationError, type FieldIssue } from '../errors.js';
 import type { Resources } from '../resources.js';
@@ -61,7 +61,7 @@ export async function appendEvents(
 ): Promise<AppendResult> {
   const batch = prepareBatch(res, inputs);
   // One statement, no explicit transaction: a statement is atomic by itself (see insertBatch).
-  const result = await withTransientRetry(() => insertBatch(res, res.db.drizzle, runId, batch, options.batchId));
+  const result = await withTransientRetry(() => insertBatch(res, undefined, runId, batch, options.batchId));
   res.bus.emitAppended({ runId, lastSeq: result.lastSeq });
   return result;
 }
@@ -118,9 +118,36 @@ export function prepareBatch(res: Resources, inputs: readonly EventInput[]): Pre
  * prepared batch at 0.90–1.00 of the raw INSERT rate of the same rows; BEGIN/UPDATE/INSERT/COMMIT
  * did 0.55.
  */
+/**
+ * Bumps `runs.last_seq` (taking the run's row lock), inserts the events numbered below the new
+ * value by their ordinality, and records the batchId — one statement, all or nothing.
+ * Parameters: run id, count, the four counter deltas, the recordset (JSON text), batch id.
+ */
+const APPEND_SQL = `
+WITH bumped AS (
+  UPDATE runs SET last_seq = last_seq + $2, turns = turns + $3, input_tokens = input_tokens + $4,
+    output_tokens = output_tokens + $5, cost_usd = cost_usd + $6
+  WHERE id = $1 RETURNING last_seq
+),
+inserted AS (
+  INSERT INTO events (run_id, seq, type, ts, payload, payload_sha256)
+  SELECT $1::uuid, bumped.last_seq - $2 + x.ord, x.type, x.ts, x.payload, x.payload_sha256
+  FROM bumped, ROWS FROM (jsonb_to_recordset($7::jsonb)
+    AS (type text, ts timestamptz, payload jsonb, payload_sha256 text)) WITH ORDINALITY AS x(type, ts, payload, payload_sha256, ord)
+  RETURNING 1
+),
+batch AS (
+  INSERT INTO event_batches (run_id, batch_id, first_seq, last_seq)
+  SELECT $1::uuid, $8::text, bumped.last_seq - $2 + 1, bumped.last_seq
+  FROM bumped WHERE $8::text IS NOT NULL
+  RETURNING 1
+)
+SELECT last_seq FROM bumped`;
+
 export async function insertBatch(
   res: Resources,
-  executor: Executor,
+  /** A transaction to insert in; without one the insert is a statement of its own. */
+  executor: Executor | undefined,
   runId: string,
   batch: PreparedBatch,
   batchId?: string,
@@ -135,37 +162,17 @@ export async function insertBatch(
       return `{"type":${JSON.stringify(e.type)},"ts":"${e.ts}","payload_sha256":${sha},"payload":${e.payloadJson}}`;
     })
     .join(',')}]`;
+  const params = [runId, n, delta.turns, delta.inputTokens, delta.outputTokens, delta.costUsd, recordset, batchId ?? null];
   let rows: { last_seq: number }[];
   try {
-    rows = await execRows<{ last_seq: number }>(
-      executor,
-      sql`WITH bumped AS (
-            UPDATE runs SET last_seq = last_seq + ${n},
-              turns = turns + ${delta.turns},
-              input_tokens = input_tokens + ${delta.inputTokens},
-              output_tokens = output_tokens + ${delta.outputTokens},
-              cost_usd = cost_usd + ${delta.costUsd}
-            WHERE id = ${runId} RETURNING last_seq
-          ),
-          inserted AS (
-            INSERT INTO events (run_id, seq, type, ts, payload, payload_sha256)
-            SELECT ${runId}::uuid, bumped.last_seq - ${n} + x.ord, x.type, x.ts, x.payload, x.payload_sha256
-            FROM bumped, ROWS FROM (jsonb_to_recordset(${recordset}::jsonb)
-              AS (type text, ts timestamptz, payload jsonb, payload_sha256 text)) WITH ORDINALITY AS x(type, ts, payload, payload_sha256, ord)
-            RETURNING 1
-          ),
-          batch AS (
-            INSERT INTO event_batches (run_id, batch_id, first_seq, last_seq)
-            SELECT ${runId}::uuid, ${batchId ?? null}::text, bumped.last_seq - ${n} + 1, bumped.last_seq
-            FROM bumped WHERE ${batchId ?? null}::text IS NOT NULL
-            RETURNING 1
-          )
-          SELECT last_seq FROM bumped`,
-    );
+    rows =
+      executor === undefined
+        ? await res.db.query<{ last_seq: number }>('gaffer_append', APPEND_SQL, params)
+        : await execRows<{ last_seq: number }>(executor, numberedSql(APPEND_SQL, params));
   } catch (err) {
     if (batchId === undefined || sqlstate(err) !== SQLSTATE.uniqueViolation) throw err;
     const [seen] = await execRows<{ first_seq: number; last_seq: number }>(
-      executor,
+      executor ?? res.db.drizzle,
       sql`SELECT first_seq, last_seq FROM event_batches WHERE run_id = ${runId} AND batch_id = ${batchId}`,
     );
     if (!seen) throw err;

@@ -41,8 +41,88 @@ interface CandidateRow {
   concurrency_limit: number;
 }
 
+/**
+ * The common claim in one statement: lock the first `limit` claimable tasks (SKIP LOCKED), mark
+ * them running with a fresh lease and attempt, and — with runs recorded — open each attempt's run
+ * and its run_started event, all or nothing. It claims only when no candidate has a concurrency
+ * key; otherwise it changes nothing and says so, and the claim takes the keyed path below (slots
+ * need a decision per candidate). Run ids are drawn up front, one per possible claim, and paired
+ * with the claimed tasks inside the statement.
+ *
+ * The CTEs are numbered from parameter `$first` so that a completion can run them in its own
+ * statement (completeTask's claimNext: finish one task and take the next in one round trip),
+ * claiming only if its `onlyIf` condition holds.
+ */
+export function claimCtes(first: number, onlyIf = 'true'): string {
+  const [limit, worker, leaseMs, runIds, recordRuns] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return `
+candidates AS (
+  SELECT id, concurrency_key FROM tasks
+  WHERE status IN ('queued', 'scheduled', 'retrying') AND run_at <= now()
+  ORDER BY priority DESC NULLS LAST, run_at, id
+  LIMIT ${limit}
+  FOR UPDATE SKIP LOCKED
+),
+keyed AS (SELECT count(*)::int AS n FROM candidates WHERE concurrency_key IS NOT NULL),
+paired AS (
+  SELECT c.id, r.run_id
+  FROM (SELECT id, row_number() OVER () AS n FROM candidates) c
+  JOIN jsonb_array_elements_text(${runIds}::jsonb) WITH ORDINALITY AS r(run_id, n) USING (n)
+  WHERE (SELECT n FROM keyed) = 0 AND ${onlyIf}
+),
+claimed AS (
+  UPDATE tasks SET status = 'running', attempt = attempt + 1, lease_owner = ${worker},
+    lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', cancel_requested = false,
+    last_run_id = CASE WHEN ${recordRuns} THEN paired.run_id::uuid ELSE tasks.last_run_id END
+  FROM paired WHERE tasks.id = paired.id
+  RETURNING tasks.*
+),
+opened AS (
+  INSERT INTO runs (id, task_id, attempt, spec_version_id, agent, name, last_seq, created_by)
+  SELECT c.last_run_id, c.id, c.attempt, c.spec_version_id, CASE WHEN c.kind = 'reminder' THEN 'reminder' ELSE 'worker' END,
+    'attempt ' || c.attempt, 1, 'worker:' || ${worker}
+  FROM claimed c WHERE ${recordRuns}
+  RETURNING id, task_id, attempt
+),
+started AS (
+  INSERT INTO events (run_id, seq, type, ts, payload)
+  SELECT o.id, 1, 'run_started', now(), jsonb_build_object('taskId', o.task_id, 'attempt', o.attempt, 'worker', ${worker}::text)
+  FROM opened o
+)`;
+}
+
+/** The claim's result columns: the claimed tasks (none: one row of NULLs) and the keyed count. */
+export const CLAIM_SELECT = 'SELECT claimed.*, keyed.n AS keyed_candidates FROM keyed LEFT JOIN claimed ON true';
+
+const CLAIM_SQL = `WITH ${claimCtes(1)}\n${CLAIM_SELECT}`;
+
+/** The claim's five parameters, in claimCtes' order. */
+export function claimParams(options: ClaimOptions): unknown[] {
+  const runIds = Array.from({ length: options.limit }, () => uuidv7());
+  return [options.limit, options.workerId, options.leaseMs, JSON.stringify(runIds), options.recordRuns ?? false];
+}
+
+export type ClaimRow = Record<string, unknown> & { keyed_candidates: number };
+
+/** The claims of a claim statement's rows; undefined when a keyed candidate calls for claimKeyed. */
+export function claimsOf(rows: ClaimRow[], options: ClaimOptions): ClaimedTask[] | undefined {
+  if ((rows[0]?.keyed_candidates ?? 0) > 0) return undefined;
+  return inClaimOrder(
+    rows.filter((row) => row.id !== null).map((row) => {
+      const task = toTask(row);
+      return { task, attempt: task.attempt, runId: options.recordRuns ? task.lastRunId : null };
+    }),
+  );
+}
+
 export async function claimTasks(res: Resources, options: ClaimOptions): Promise<ClaimedTask[]> {
   if (options.limit <= 0) return [];
+  const rows = await res.db.query<ClaimRow>('gaffer_claim', CLAIM_SQL, claimParams(options));
+  return claimsOf(rows, options) ?? claimKeyed(res, options);
+}
+
+/** The claim when candidates carry concurrency keys: a transaction that takes a slot per key. */
+export async function claimKeyed(res: Resources, options: ClaimOptions): Promise<ClaimedTask[]> {
   const claimed = await res.db.transaction(async (tx) => {
     const candidates = await execRows<CandidateRow>(
       tx,
@@ -75,7 +155,11 @@ export async function claimTasks(res: Resources, options: ClaimOptions): Promise
     if (options.recordRuns) await openRuns(tx, tasks, runIds, options.workerId);
     return tasks.map((task) => ({ task, attempt: task.attempt, runId: runIds.get(task.id) ?? null }));
   });
-  // Keep claim order (the UPDATE's RETURNING order is not guaranteed).
+  return inClaimOrder(claimed);
+}
+
+/** Claim order (the UPDATE's RETURNING order is not guaranteed). */
+function inClaimOrder(claimed: ClaimedTask[]): ClaimedTask[] {
   return claimed.sort((a, b) => b.task.priority - a.task.priority || a.task.runAt.getTime() - b.task.runAt.getTime() || (a.task.id < b.task.id ? -1 : 1));
 }
 

@@ -18,7 +18,7 @@ import { putArtifact } from '../artifacts/artifactStore.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { uuidv7 } from '../util/ids.js';
 import { claimTasks, type ClaimedTask } from './claimTasks.js';
-import { completeTask, type AttemptOutcome } from './completeTask.js';
+import { completeSuccesses, completeTask, type AttemptOutcome, type SuccessInput } from './completeTask.js';
 import { heartbeat, reapExpiredLeases, releaseTask } from './leases.js';
 import { specVersionCached } from './specCache.js';
 
@@ -68,6 +68,8 @@ export class Worker {
   private unlisten: (() => Promise<void>) | undefined;
   private reapTimer: NodeJS.Timeout | undefined;
   private errors = 0;
+  /** Successes waiting for this turn's flush (completeWithOthers). */
+  private readonly successes: { success: SuccessInput; resolve: (recorded: boolean) => void }[] = [];
 
   constructor(
     private readonly res: Resources,
@@ -200,7 +202,53 @@ export class Worker {
     }
     if (reason === 'timeout') outcome = { status: 'timed_out', error: { message: `timed out after ${task.timeoutMs} ms` }, failureClass: 'timeout' };
     if (reason === 'cancelled') outcome = { status: 'cancelled', reason: 'cancelled while running' };
+    if (outcome.status === 'succeeded') {
+      const success: SuccessInput = { taskId: task.id, attempt, runId, output: outcome.output, principal: `worker:${this.id}` };
+      if (outcome.verdict) success.verdict = outcome.verdict;
+      if (await this.completeWithOthers(success)) return;
+    }
     await this.complete(task.id, task.specVersionId, attempt, runId, outcome);
+  }
+
+  /**
+   * Records a success together with the others of this turn of the event loop, in one statement
+   * that also claims the tasks for the slots they free (completeSuccesses). Resolves true when it
+   * was recorded; false sends it down the per-task path (complete), which decides what happened.
+   */
+  private completeWithOthers(success: SuccessInput): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.successes.push({ success, resolve });
+      if (this.successes.length === 1) setImmediate(() => void this.flushSuccesses());
+    });
+  }
+
+  private async flushSuccesses(): Promise<void> {
+    const batch = this.successes.splice(0);
+    // These attempts still count as active: the slots free after them are that many more.
+    const free = this.running ? this.concurrency - this.active.size + batch.length : 0;
+    let result: { done: Set<string>; next: ClaimedTask[] };
+    try {
+      result = await completeSuccesses(
+        this.res,
+        batch.map((b) => b.success),
+        { workerId: this.id, limit: Math.max(0, free), leaseMs: this.leaseMs, recordRuns: this.recordRuns },
+      );
+    } catch (err) {
+      this.res.logger.warn({ err, tasks: batch.length }, 'recording successes failed; recording them one by one');
+      for (const b of batch) b.resolve(false);
+      return;
+    }
+    for (const b of batch) b.resolve(result.done.has(b.success.taskId));
+    for (const c of result.next) this.beginOrHandBack(c);
+  }
+
+  /** Starts a task claimed along with a completion — or, once stopping, hands it straight back. */
+  private beginOrHandBack(claimed: ClaimedTask): void {
+    if (this.running) return this.begin(claimed);
+    const { task, attempt, runId } = claimed;
+    void releaseTask(this.res, { taskId: task.id, attempt, runId, reason: `worker ${this.id} shut down` }).catch((err: unknown) =>
+      this.res.logger.error({ err, taskId: task.id }, 'could not hand the task back; its lease will expire'),
+    );
   }
 
   /** Records the outcome; a transient database failure is retried until the lease would lapse. */

@@ -178,20 +178,17 @@ function profileRecord(name: string, row: typeof profileVersions.$inferSelect): 
 }
 
 /** The latest version of a spec (or the given version), by name or spec id. */
+/** A spec's version (default the latest), by spec name or id: one query (submits call it). */
 export async function getSpec(res: Resources, nameOrId: string, version?: number): Promise<SpecVersionRecord> {
-  const db = res.db.drizzle;
-  const [spec] = await db
-    .select()
+  const [found] = await res.db.drizzle
+    .select({ spec: specs, v: specVersions })
     .from(specs)
+    .leftJoin(specVersions, and(eq(specVersions.specId, specs.id), eq(specVersions.version, version ?? specs.latestVersion)))
     .where(isUuid(nameOrId) ? eq(specs.id, nameOrId) : eq(specs.name, nameOrId));
-  if (!spec) throw new GafferError('SPEC_NOT_FOUND', `no spec named '${nameOrId}'; apply it with \`gaffer spec apply FILE\``);
-  const wanted = version ?? spec.latestVersion;
-  const [row] = await db
-    .select()
-    .from(specVersions)
-    .where(and(eq(specVersions.specId, spec.id), eq(specVersions.version, wanted)));
-  if (!row) throw new GafferError('SPEC_NOT_FOUND', `spec '${spec.name}' has no version ${wanted}; latest is ${spec.latestVersion}`);
-  return specRecord(spec.name, row);
+  if (!found) throw new GafferError('SPEC_NOT_FOUND', `no spec named '${nameOrId}'; apply it with \`gaffer spec apply FILE\``);
+  const { spec, v } = found;
+  if (!v) throw new GafferError('SPEC_NOT_FOUND', `spec '${spec.name}' has no version ${version}; latest is ${spec.latestVersion}`);
+  return specRecord(spec.name, v);
 }
 
 export async function getSpecVersionById(res: Resources, specVersionId: string): Promise<SpecVersionRecord> {

@@ -21,6 +21,7 @@ import { parseInput } from '../runs/runs.js';
 import { approvalRequired, getSpec, validateTaskInput, type SpecVersionRecord } from '../specs/specStore.js';
 import { uuidv7 } from '../util/ids.js';
 import { renderTemplate } from '../util/template.js';
+import { toTask } from '../queue/claimTasks.js';
 import { appendTaskEvent } from './taskEvents.js';
 
 export type Task = typeof tasks.$inferSelect;
@@ -81,10 +82,16 @@ export async function submitTask(res: Resources, raw: SubmitTaskInput, principal
   const retry = spec.definition.acceptance.retry;
   const maxAttempts = 1 + (retry.policy === 'none' ? 0 : retry.maxRetries);
 
+  const prepared: Prepared = { input, spec, taskInput, concurrencyKey, needsApproval, maxAttempts };
+  if (!needsApproval && !input.dependsOn?.length) {
+    const task = await insertReadyTask(res, prepared, principal);
+    if (task) return { task, existing: false };
+    // An idempotency key or a schedule's fire time already taken: the transaction says which.
+  }
   for (;;) {
     try {
       return await res.db.transaction((tx) =>
-        insertTask(res, tx, { input, spec, taskInput, concurrencyKey, needsApproval, maxAttempts }, principal),
+        insertTask(res, tx, prepared, principal),
       );
     } catch (err) {
       // Two submits with one idempotency key raced: the loser returns the winner's task.
@@ -92,6 +99,58 @@ export async function submitTask(res: Resources, raw: SubmitTaskInput, principal
       throw err;
     }
   }
+}
+
+/**
+ * The common submit — nothing holds the task (no approval, no dependencies) — as one prepared
+ * statement: the task queued (or scheduled, when its time is still to come by the database clock)
+ * with its task_submitted entry. Returns undefined, having written nothing, when a unique key is
+ * taken (idempotency key, schedule fire time).
+ */
+const INSERT_READY_SQL = `
+WITH task AS (
+  INSERT INTO tasks (id, kind, spec_id, spec_version_id, input, status, priority, run_at, idempotency_key,
+    concurrency_key, concurrency_limit, needs_approval, max_attempts, timeout_ms, mode, schedule_id, fire_time,
+    parent_task_id, created_by, last_event_seq)
+  SELECT $1, 'work', $2, $3, $4::jsonb, CASE WHEN at.run_at > now() THEN 'scheduled' ELSE 'queued' END, $5, at.run_at, $6,
+    $7, $8, false, $9, $10, $11, $12, $13, $14, $15, 1
+  FROM (SELECT coalesce($16::timestamptz, now() + coalesce($17::int, 0) * interval '1 millisecond') AS run_at) at
+  ON CONFLICT DO NOTHING
+  RETURNING *
+),
+logged AS (
+  INSERT INTO task_events (task_id, seq, type, payload, principal)
+  SELECT id, 1, 'task_submitted', $18::jsonb || jsonb_build_object('status', status,
+    'runAt', to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), $15
+  FROM task
+)
+SELECT * FROM task`;
+
+async function insertReadyTask(res: Resources, p: Prepared, principal?: string): Promise<Task | undefined> {
+  const { input, spec } = p;
+  const priority = input.priority ?? spec.definition.priority;
+  const logged = res.redactor.value({ spec: spec.name, specVersion: spec.version, priority, dependsOn: [] });
+  const [row] = await res.db.query<Record<string, unknown>>('gaffer_submit', INSERT_READY_SQL, [
+    uuidv7(),
+    spec.specId,
+    spec.specVersionId,
+    JSON.stringify(p.taskInput),
+    priority,
+    input.idempotencyKey ?? null,
+    p.concurrencyKey ?? null,
+    spec.definition.concurrency.limit,
+    p.maxAttempts,
+    spec.definition.timeoutMs ?? spec.definition.budgets.wallTimeMs ?? null,
+    input.mode ?? null,
+    input.scheduleId ?? null,
+    input.fireTime?.toISOString() ?? null,
+    input.parentTaskId ?? null,
+    principal ?? null,
+    input.runAt?.toISOString() ?? null,
+    input.delayMs ?? null,
+    JSON.stringify(logged),
+  ]);
+  return row ? toTask(row) : undefined;
 }
 
 interface Prepared {
