@@ -38,7 +38,7 @@ export interface SpilledPayload {
   $spilled: { sha256: string; bytes: number; contentType: 'application/json' };
 }
 
-interface PreparedEvent {
+export interface PreparedEvent {
   type: string;
   ts: string;
   payloadJson: string;
@@ -46,7 +46,7 @@ interface PreparedEvent {
   spill?: Buffer;
 }
 
-interface CounterDelta {
+export interface CounterDelta {
   turns: number;
   inputTokens: number;
   outputTokens: number;
@@ -155,13 +155,7 @@ export async function insertBatch(
   const { events: prepared, delta } = batch;
   await spillPayloads(res, prepared);
   const n = prepared.length;
-  // Payloads travel as their JSON text spliced into the recordset array, not re-encoded.
-  const recordset = `[${prepared
-    .map((e) => {
-      const sha = e.payloadSha256 === null ? 'null' : `"${e.payloadSha256}"`;
-      return `{"type":${JSON.stringify(e.type)},"ts":"${e.ts}","payload_sha256":${sha},"payload":${e.payloadJson}}`;
-    })
-    .join(',')}]`;
+  const recordset = recordsetJson(prepared);
   const params = [runId, n, delta.turns, delta.inputTokens, delta.outputTokens, delta.costUsd, recordset, batchId ?? null];
   let rows: { last_seq: number }[];
   try {
@@ -181,6 +175,19 @@ export async function insertBatch(
   const lastSeq = rows[0]?.last_seq;
   if (lastSeq === undefined) throw new GafferError('RUN_NOT_FOUND', `no run with id ${runId}; create it first (POST /api/v1/runs)`);
   return { appended: n, firstSeq: lastSeq - n + 1, lastSeq };
+}
+
+/**
+ * Prepared events as the JSON array the insert statements read with jsonb_to_recordset (type, ts,
+ * payload, payload_sha256). Payloads travel as their JSON text spliced in, not re-encoded.
+ */
+export function recordsetJson(events: readonly PreparedEvent[]): string {
+  return `[${events
+    .map((e) => {
+      const sha = e.payloadSha256 === null ? 'null' : `"${e.payloadSha256}"`;
+      return `{"type":${JSON.stringify(e.type)},"ts":"${e.ts}","payload_sha256":${sha},"payload":${e.payloadJson}}`;
+    })
+    .join(',')}]`;
 }
 
 /** Validates, redacts and serialises one event; pushes issues instead of throwing. */

@@ -9,9 +9,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connection.js';
 import { runs, tasks } from '../db/schema.js';
 import type { FailureClass, RunStatus, TaskStatus, Verdict } from '../db/vocabulary.js';
-import { insertBatch, prepareBatch } from '../events/appendEvents.js';
+import { insertBatch, prepareBatch, recordsetJson, type PreparedBatch } from '../events/appendEvents.js';
 import { GafferError } from '../errors.js';
-import type { Resources } from '../resources.js';
+import type { Resources, RunEventsAppended } from '../resources.js';
 import type { SpecDefinition } from '../specs/definitions.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { setTaskStatus } from '../tasks/transitions.js';
@@ -64,6 +64,8 @@ export interface SuccessInput {
   output?: unknown;
   verdict?: Verdict;
   principal: string;
+  /** Events the attempt recorded and not yet appended: inserted before run_finished. */
+  events?: PreparedBatch;
 }
 
 /**
@@ -78,7 +80,8 @@ export interface SuccessInput {
 const SUCCEED_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
-    AS x(task_id uuid, attempt int, output jsonb, run_id uuid, verdict text, principal text, finished jsonb)
+    AS x(task_id uuid, attempt int, output jsonb, run_id uuid, verdict text, principal text, finished jsonb,
+         events jsonb, turns int, input_tokens bigint, output_tokens bigint, cost_usd double precision)
 ),
 done AS (
   UPDATE tasks SET status = 'succeeded', finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
@@ -103,15 +106,24 @@ slot AS (
 ),
 closed AS (
   UPDATE runs SET status = 'succeeded', verdict = input.verdict, failure_class = NULL, error = NULL, output = input.output,
-    finished_at = now(), duration_ms = (extract(epoch from now() - started_at) * 1000)::bigint, last_seq = last_seq + 1
+    finished_at = now(), duration_ms = (extract(epoch from now() - runs.started_at) * 1000)::bigint,
+    last_seq = runs.last_seq + 1 + jsonb_array_length(input.events), turns = runs.turns + input.turns,
+    input_tokens = runs.input_tokens + input.input_tokens, output_tokens = runs.output_tokens + input.output_tokens,
+    cost_usd = runs.cost_usd + input.cost_usd
   FROM input JOIN done ON done.id = input.task_id
   WHERE runs.id = ANY(ARRAY(SELECT run_id FROM input)) AND runs.id = input.run_id AND (runs.status = 'running') IS TRUE
-  RETURNING runs.id, runs.last_seq, input.finished
+  RETURNING runs.id, runs.last_seq, input.finished, input.events
 ),
 finished AS (
-  INSERT INTO events (run_id, seq, type, ts, payload) SELECT id, last_seq, 'run_finished', now(), finished FROM closed
+  INSERT INTO events (run_id, seq, type, ts, payload, payload_sha256)
+  SELECT c.id, c.last_seq - 1 - jsonb_array_length(c.events) + e.ord, e.type, e.ts, e.payload, e.payload_sha256
+  FROM closed c, ROWS FROM (jsonb_to_recordset(c.events) AS (type text, ts timestamptz, payload jsonb, payload_sha256 text))
+    WITH ORDINALITY AS e(type, ts, payload, payload_sha256, ord)
+  UNION ALL
+  SELECT id, last_seq, 'run_finished', now(), finished, NULL FROM closed
 ),${claimCtes(2)}
-SELECT claimed.*, keyed.n AS keyed_candidates, (SELECT coalesce(jsonb_agg(id), '[]') FROM done) AS done_ids
+SELECT claimed.*, keyed.n AS keyed_candidates, (SELECT coalesce(jsonb_agg(id), '[]') FROM done) AS done_ids,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('runId', id, 'lastSeq', last_seq)), '[]') FROM closed) AS closed_runs
 FROM keyed LEFT JOIN claimed ON true`;
 
 /** A value as stored: unchanged unless its JSON may hold a secret (the cheap check first). */
@@ -126,8 +138,9 @@ export async function completeSuccesses(
   items: readonly SuccessInput[],
   claimNext?: ClaimOptions,
 ): Promise<{ done: Set<string>; next: ClaimedTask[] }> {
-  const input = JSON.stringify(
-    items.map((item) => ({
+  const rows = items.map((item) => {
+    const delta = item.events?.delta;
+    const row = JSON.stringify({
       task_id: item.taskId,
       attempt: item.attempt,
       output: redactedJson(res, item.output ?? null),
@@ -135,13 +148,24 @@ export async function completeSuccesses(
       verdict: item.verdict ?? null,
       principal: item.principal,
       finished: item.runId ? { status: 'succeeded', ...(item.verdict ? { verdict: item.verdict } : {}) } : null,
-    })),
-  );
+      turns: delta?.turns ?? 0,
+      input_tokens: delta?.inputTokens ?? 0,
+      output_tokens: delta?.outputTokens ?? 0,
+      cost_usd: delta?.costUsd ?? 0,
+    });
+    // The events' payloads are spliced in as the JSON text they were serialised to once.
+    return `${row.slice(0, -1)},"events":${recordsetJson(item.events?.events ?? [])}}`;
+  });
+  const input = `[${rows.join(',')}]`;
   const claim = claimNext && claimNext.limit > 0 ? claimNext : NO_CLAIM;
-  const rows = await res.db.query<ClaimRow & { done_ids: string[] }>('gaffer_succeed', SUCCEED_SQL, [input, ...claimParams(claim)]);
-  const done = new Set(rows[0]!.done_ids);
+  const result = await res.db.query<ClaimRow & { done_ids: string[]; closed_runs: RunEventsAppended[] }>('gaffer_succeed', SUCCEED_SQL, [
+    input,
+    ...claimParams(claim),
+  ]);
+  const done = new Set(result[0]!.done_ids);
+  for (const appended of result[0]!.closed_runs) res.bus.emitAppended(appended);
   if (claim.limit === 0) return { done, next: [] };
-  return { done, next: claimsOf(rows, claim) ?? (await claimKeyed(res, claim)) };
+  return { done, next: claimsOf(result, claim) ?? (await claimKeyed(res, claim)) };
 }
 
 export async function completeTask(res: Resources, input: CompleteInput): Promise<CompleteResult> {

@@ -19,6 +19,7 @@ import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { uuidv7 } from '../util/ids.js';
 import { claimTasks, type ClaimedTask } from './claimTasks.js';
 import { completeSuccesses, completeTask, type AttemptOutcome, type SuccessInput } from './completeTask.js';
+import { AttemptRecorder } from './attemptRecorder.js';
 import { heartbeat, reapExpiredLeases, releaseTask } from './leases.js';
 import { specVersionCached } from './specCache.js';
 
@@ -180,9 +181,13 @@ export class Worker {
       );
     }, this.heartbeatMs);
     const timeout = task.timeoutMs ? setTimeout(() => abort('timeout'), task.timeoutMs) : undefined;
+    const recorder = runId ? new AttemptRecorder(this.res, runId) : undefined;
+    /** What the attempt recorded goes in before anything else is written about it. */
+    const flushRecorded = (): Promise<void> =>
+      recorder ? recorder.flush().catch((err: unknown) => this.res.logger.error({ err, taskId: task.id }, 'could not append the events the attempt recorded')) : Promise.resolve();
     let outcome: AttemptOutcome;
     try {
-      outcome = await this.execute(claimed, controller.signal);
+      outcome = await this.execute(claimed, controller.signal, recorder);
     } catch (err) {
       outcome = { status: 'failed', error: errorInfo(err) };
     } finally {
@@ -191,10 +196,12 @@ export class Worker {
     }
     const reason = controller.signal.aborted ? (controller.signal.reason as AttemptAborted).reason : undefined;
     if (reason === 'lease_lost') {
+      await flushRecorded();
       this.res.logger.warn({ taskId: task.id, attempt }, 'lease lost: another worker owns this task now; result dropped');
       return;
     }
     if (reason === 'shutdown') {
+      await flushRecorded();
       await releaseTask(this.res, { taskId: task.id, attempt, runId, reason: `worker ${this.id} shut down` }).catch((err: unknown) =>
         this.res.logger.error({ err, taskId: task.id }, 'could not hand the task back; its lease will expire'),
       );
@@ -205,9 +212,12 @@ export class Worker {
     if (outcome.status === 'succeeded') {
       const success: SuccessInput = { taskId: task.id, attempt, runId, output: outcome.output, principal: `worker:${this.id}` };
       if (outcome.verdict) success.verdict = outcome.verdict;
+      const events = await recorder?.takeForCompletion().catch(() => undefined);
+      if (events) success.events = events;
       if (await this.completeWithOthers(success)) return;
+      if (events) recorder!.putBack(events);
     }
-    await this.complete(task.id, task.specVersionId, attempt, runId, outcome);
+    await this.complete(task.id, task.specVersionId, attempt, runId, outcome, recorder);
   }
 
   /**
@@ -252,10 +262,18 @@ export class Worker {
   }
 
   /** Records the outcome; a transient database failure is retried until the lease would lapse. */
-  private async complete(taskId: string, specVersionId: string | null, attempt: number, runId: string | null, outcome: AttemptOutcome): Promise<void> {
+  private async complete(
+    taskId: string,
+    specVersionId: string | null,
+    attempt: number,
+    runId: string | null,
+    outcome: AttemptOutcome,
+    recorder?: AttemptRecorder,
+  ): Promise<void> {
     const deadline = Date.now() + this.leaseMs;
     for (let i = 0; ; i++) {
       try {
+        await recorder?.flush();
         await completeTask(this.res, { taskId, specVersionId, attempt, runId, outcome, principal: `worker:${this.id}` });
         return;
       } catch (err) {
@@ -272,7 +290,7 @@ export class Worker {
     }
   }
 
-  private async execute(claimed: ClaimedTask, signal: AbortSignal): Promise<AttemptOutcome> {
+  private async execute(claimed: ClaimedTask, signal: AbortSignal, recorder: AttemptRecorder | undefined): Promise<AttemptOutcome> {
     const { task, attempt, runId } = claimed;
     if (task.kind === 'reminder') {
       const input = (task.input ?? {}) as { message?: string; to?: string };
@@ -297,8 +315,9 @@ export class Worker {
       attempt,
       signal,
       resources: res,
+      // Buffered (AttemptRecorder): checked now, written with the next flush or the completion.
       async record(type, payload) {
-        if (runId) await appendEvents(res, runId, [{ type, payload }]);
+        recorder?.record(type, payload);
       },
       async artifact(content, options) {
         const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -308,6 +327,7 @@ export class Worker {
           putArtifact(tx, res.blobs, text ? Buffer.from(res.redactor.text(Buffer.from(bytes).toString('utf8'))) : bytes, contentType),
         );
         if (runId) {
+          await recorder?.flush();
           await appendEvents(res, runId, [
             { type: 'artifact', payload: { sha256: stored.sha256, name: options.name, contentType, bytes: stored.bytes } },
           ]);
