@@ -331,8 +331,10 @@ export const tasks = pgTable(
     check('tasks_work_has_spec_check', sql.raw(`kind <> 'work' OR spec_version_id IS NOT NULL`)),
     check('tasks_concurrency_limit_check', sql`${t.concurrencyLimit} >= 1`),
     check('tasks_max_attempts_check', sql`${t.maxAttempts} >= 1`),
-    uniqueIndex('tasks_idempotency_key_idx').on(t.idempotencyKey),
-    uniqueIndex('tasks_schedule_fire_idx').on(t.scheduleId, t.fireTime),
+    // Sparse columns get partial indexes: every non-HOT update of a task (each status change)
+    // inserts into every index whose predicate the new row meets, NULL keys included.
+    uniqueIndex('tasks_idempotency_key_idx').on(t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+    uniqueIndex('tasks_schedule_fire_idx').on(t.scheduleId, t.fireTime).where(sql`schedule_id IS NOT NULL`),
     // The claim query's index: only claimable rows, in claim order.
     index('tasks_claim_idx')
       .on(t.priority.desc(), t.runAt, t.id)
@@ -343,7 +345,7 @@ export const tasks = pgTable(
     index('tasks_lease_idx').on(t.leaseExpiresAt).where(sql`lease_expires_at IS NOT NULL`),
     index('tasks_status_idx').on(t.status, t.id),
     index('tasks_spec_idx').on(t.specId, t.id),
-    index('tasks_parent_idx').on(t.parentTaskId),
+    index('tasks_parent_idx').on(t.parentTaskId).where(sql`parent_task_id IS NOT NULL`),
   ],
 );
 
