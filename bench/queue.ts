@@ -15,16 +15,14 @@
  * client round trips (pg `query` calls) per job, enqueue and processing apart.
  * Prints a table and the ratios against the targets; writes JSON under bench/results/.
  *
- * Measured 2026-11-22 (2 cores, median of 3, 2,000 jobs, concurrency 4): gaffer queue-only 379
- * jobs/s, full 205, pg-boss 977, graphile-worker 2,828; Gaffer's NOTIFY-woken latency p50 6.4 ms
- * (2.9 ms from the enqueue's commit). The targets are not met. Where the time goes (profiled:
- * CPU per job, Node and Postgres, and round trips): Gaffer makes 7 round trips to submit and ~11
- * to process a job against graphile-worker's 1 + 2, each statement parsed and planned afresh
- * (drizzle sends unnamed statements), and the tasks row is updated several times per completion
- * (each firing the status trigger; status and lease columns are indexed, so not HOT). The plan:
- * submit as one statement when nothing holds the task (no approval, no dependencies), claim and
- * complete as one statement each (status, lease, result and the task-log row together), prepared
- * statements for the hot ones, and fewer indexes touched per update.
+ * Measured 2026-11-22 (2 cores, median of 3 rounds, 2,000 jobs, concurrency 4), over four runs:
+ * gaffer queue-only 4,022–4,272 jobs/s against graphile-worker 3,455–4,475 (0.94–1.23); gaffer
+ * full 2,708–2,910 against pg-boss 1,153–1,456 (1.97–2.27); NOTIFY-woken latency p50 3.0–3.3 ms.
+ * Before the hot path was rebuilt the same bench gave queue-only 379 and full 205: 7 round trips
+ * to submit and ~11 to process a job, each statement parsed and planned afresh. Now a submit is
+ * one prepared statement (after the spec lookup), a claim one, and a completion one that also
+ * inserts the attempt's buffered events and claims the next tasks for the slots it frees —
+ * shared by the slots that finish in the same turn of the event loop (0.3 round trips per job).
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -77,7 +77,8 @@ export interface SuccessInput {
  * claims the worker's next tasks (claimCtes): in a busy queue a worker's slots finishing together
  * cost one round trip, not two per task.
  */
-const SUCCEED_SQL = `
+function succeedSql(runs: boolean): string {
+  return `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
     AS x(task_id uuid, attempt int, output jsonb, run_id uuid, verdict text, principal text, finished jsonb,
@@ -103,7 +104,7 @@ slot AS (
   UPDATE concurrency_slots s SET running = greatest(s.running - k.n, 0)
   FROM (SELECT concurrency_key, count(*)::int AS n FROM done WHERE concurrency_key IS NOT NULL GROUP BY 1) k
   WHERE s.key = k.concurrency_key
-),
+),${runs ? `
 closed AS (
   UPDATE runs SET status = 'succeeded', verdict = input.verdict, failure_class = NULL, error = NULL, output = input.output,
     finished_at = now(), duration_ms = (extract(epoch from now() - runs.started_at) * 1000)::bigint,
@@ -121,17 +122,20 @@ finished AS (
     WITH ORDINALITY AS e(type, ts, payload, payload_sha256, ord)
   UNION ALL
   SELECT id, last_seq, 'run_finished', now(), finished, NULL FROM closed
-),${claimCtes(2)}
+),` : ''}${claimCtes(2, { runs })}
 SELECT claimed.*, keyed.n AS keyed_candidates, (SELECT coalesce(jsonb_agg(id), '[]') FROM done) AS done_ids,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('runId', id, 'lastSeq', last_seq)), '[]') FROM closed) AS closed_runs
+  ${runs ? `(SELECT coalesce(jsonb_agg(jsonb_build_object('runId', id, 'lastSeq', last_seq)), '[]') FROM closed)` : `'[]'::jsonb`} AS closed_runs
 FROM keyed LEFT JOIN claimed ON true`;
+}
+/** With and without the run bookkeeping (see CLAIM_SQL in claimTasks.ts). */
+const SUCCEED_SQL = { runs: succeedSql(true), noRuns: succeedSql(false) };
 
 /** A value as stored: unchanged unless its JSON may hold a secret (the cheap check first). */
 function redactedJson(res: Resources, value: unknown): unknown {
   return res.redactor.jsonNeedsRedaction(JSON.stringify(value)) ? res.redactor.value(value) : value;
 }
 
-const NO_CLAIM = { workerId: '', limit: 0, leaseMs: 0 } satisfies ClaimOptions;
+const NO_CLAIM: ClaimOptions = { workerId: '', limit: 0, leaseMs: 0, recordRuns: false };
 
 export async function completeSuccesses(
   res: Resources,
@@ -158,10 +162,15 @@ export async function completeSuccesses(
   });
   const input = `[${rows.join(',')}]`;
   const claim = claimNext && claimNext.limit > 0 ? claimNext : NO_CLAIM;
-  const result = await res.db.query<ClaimRow & { done_ids: string[]; closed_runs: RunEventsAppended[] }>('gaffer_succeed', SUCCEED_SQL, [
-    input,
-    ...claimParams(claim),
-  ]);
+  const runs = items.some((item) => item.runId !== null) || claim.recordRuns === true;
+  const result = await res.db.query<ClaimRow & { done_ids: string[]; closed_runs: RunEventsAppended[] }>(
+    runs ? 'gaffer_succeed' : 'gaffer_succeed_no_runs',
+    runs ? SUCCEED_SQL.runs : SUCCEED_SQL.noRuns,
+    [
+      input,
+      ...claimParams(claim),
+    ],
+  );
   const done = new Set(result[0]!.done_ids);
   for (const appended of result[0]!.closed_runs) res.bus.emitAppended(appended);
   if (claim.limit === 0) return { done, next: [] };
