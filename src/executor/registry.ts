@@ -2,10 +2,10 @@
  * The executors a Gaffer process runs tasks with. Every worker (in `gaffer serve` or `gaffer
  * worker`) gets the same set, so a task runs the same wherever it is claimed.
  */
-import { AgentExecutor } from './agent/agentExecutor.js';
+import { AgentExecutor, type AgentExecutorOptions } from './agent/agentExecutor.js';
 import { ShellExecutor } from './shellExecutor.js';
 import type { TaskExecutor } from './types.js';
 
-export function defaultExecutors(): TaskExecutor[] {
-  return [new ShellExecutor(), new AgentExecutor()];
+export function defaultExecutors(options: { agent?: AgentExecutorOptions } = {}): TaskExecutor[] {
+  return [new ShellExecutor(), new AgentExecutor(options.agent)];
 }

@@ -14,6 +14,7 @@ import { GafferError } from '../errors.js';
 import type { Resources, RunEventsAppended } from '../resources.js';
 import type { SpecDefinition } from '../specs/definitions.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
+import { submitTaskInTransaction, type Task } from '../tasks/submitTask.js';
 import { setTaskStatus } from '../tasks/transitions.js';
 import { claimCtes, claimKeyed, claimParams, claimsOf, releaseSlot, type ClaimedTask, type ClaimOptions, type ClaimRow } from './claimTasks.js';
 import { specVersionCached } from './specCache.js';
@@ -250,8 +251,39 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       finished: true,
       reason: task.attempt >= task.maxAttempts && task.maxAttempts > 1 ? `all ${task.maxAttempts} attempts failed` : outcome.status,
     });
+    const fallbackSpec = spec?.acceptance.fallbackSpec;
+    if (fallbackSpec && task.kind === 'work') await submitFallback(res, tx, task, fallbackSpec, failureClass, principal);
     return { status: 'failed' };
   });
+}
+
+/**
+ * The spec's fallback, once its retries are spent: a new task of the fallback spec with the same
+ * input, linked to the failed one (parentTaskId), created in the same transaction as the failure
+ * — a `fallback` decision in the failed task's log names it. A fallback that cannot be submitted
+ * (its spec now rejects the input) is logged as a decision with the reason; the failure stands.
+ */
+async function submitFallback(res: Resources, tx: Executor, task: Task, fallbackSpec: string, failureClass: FailureClass | null, principal: string): Promise<void> {
+  const inputs = { attempts: task.attempt, failureClass, fallbackSpec };
+  try {
+    // A savepoint: a fallback that fails to insert must not take the failure's record with it.
+    const submitted = await tx.transaction((sp) =>
+      submitTaskInTransaction(res, sp as unknown as Executor, { spec: fallbackSpec, input: task.input ?? {}, parentTaskId: task.id }, principal),
+    );
+    await appendTaskEvent(res, tx, task.id, 'decision', {
+      decisionType: 'fallback',
+      inputs,
+      output: { taskId: submitted.task.id, spec: fallbackSpec, status: submitted.task.status },
+      reason: `all ${task.maxAttempts} attempt(s) failed; the fallback spec '${fallbackSpec}' takes over`,
+    }, principal);
+  } catch (err) {
+    await appendTaskEvent(res, tx, task.id, 'decision', {
+      decisionType: 'fallback',
+      inputs,
+      output: { taskId: null, error: err instanceof Error ? err.message : String(err) },
+      reason: `the fallback spec '${fallbackSpec}' could not be submitted`,
+    }, principal);
+  }
 }
 
 const RUN_STATUS_OF: Record<AttemptOutcome['status'], RunStatus> = {

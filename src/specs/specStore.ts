@@ -179,8 +179,8 @@ function profileRecord(name: string, row: typeof profileVersions.$inferSelect): 
 
 /** The latest version of a spec (or the given version), by name or spec id. */
 /** A spec's version (default the latest), by spec name or id: one query (submits call it). */
-export async function getSpec(res: Resources, nameOrId: string, version?: number): Promise<SpecVersionRecord> {
-  const [found] = await res.db.drizzle
+export async function getSpec(res: Resources, nameOrId: string, version?: number, db: Executor = res.db.drizzle): Promise<SpecVersionRecord> {
+  const [found] = await db
     .select({ spec: specs, v: specVersions })
     .from(specs)
     .leftJoin(specVersions, and(eq(specVersions.specId, specs.id), eq(specVersions.version, version ?? specs.latestVersion)))

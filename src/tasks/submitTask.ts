@@ -62,8 +62,36 @@ export interface SubmitResult {
 const MODE_RANK: Record<Mode, number> = { observe: 0, propose: 1, autonomous: 2 };
 
 export async function submitTask(res: Resources, raw: SubmitTaskInput, principal?: string): Promise<SubmitResult> {
+  const prepared = await prepareSubmit(res, raw);
+  const { input, needsApproval } = prepared;
+  if (!needsApproval && !input.dependsOn?.length) {
+    const task = await insertReadyTask(res, prepared, principal);
+    if (task) return { task, existing: false };
+    // An idempotency key or a schedule's fire time already taken: the transaction says which.
+  }
+  for (;;) {
+    try {
+      return await res.db.transaction((tx) => insertTask(res, tx, prepared, principal));
+    } catch (err) {
+      // Two submits with one idempotency key raced: the loser returns the winner's task.
+      if (err instanceof GafferError && err.code === 'CONFLICT' && input.idempotencyKey) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Submits a task inside the caller's transaction (a fallback task created with the failure of
+ * the task it stands in for): all of its reads go through `tx`.
+ */
+export async function submitTaskInTransaction(res: Resources, tx: Executor, raw: SubmitTaskInput, principal?: string): Promise<SubmitResult> {
+  return insertTask(res, tx, await prepareSubmit(res, raw, tx), principal);
+}
+
+/** Checks a submission against its spec and works out what the task row needs. */
+async function prepareSubmit(res: Resources, raw: SubmitTaskInput, db?: Executor): Promise<Prepared> {
   const input = parseInput(submitTaskSchema, raw, 'task');
-  const spec = await getSpec(res, input.spec, input.specVersion);
+  const spec = await getSpec(res, input.spec, input.specVersion, db);
   const taskInput = input.input ?? {};
   validateTaskInput(spec, taskInput);
   if (input.runAt && input.delayMs !== undefined) {
@@ -82,23 +110,7 @@ export async function submitTask(res: Resources, raw: SubmitTaskInput, principal
   const retry = spec.definition.acceptance.retry;
   const maxAttempts = 1 + (retry.policy === 'none' ? 0 : retry.maxRetries);
 
-  const prepared: Prepared = { input, spec, taskInput, concurrencyKey, needsApproval, maxAttempts };
-  if (!needsApproval && !input.dependsOn?.length) {
-    const task = await insertReadyTask(res, prepared, principal);
-    if (task) return { task, existing: false };
-    // An idempotency key or a schedule's fire time already taken: the transaction says which.
-  }
-  for (;;) {
-    try {
-      return await res.db.transaction((tx) =>
-        insertTask(res, tx, prepared, principal),
-      );
-    } catch (err) {
-      // Two submits with one idempotency key raced: the loser returns the winner's task.
-      if (err instanceof GafferError && err.code === 'CONFLICT' && input.idempotencyKey) continue;
-      throw err;
-    }
-  }
+  return { input, spec, taskInput, concurrencyKey, needsApproval, maxAttempts };
 }
 
 /**

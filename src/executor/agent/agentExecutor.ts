@@ -31,6 +31,9 @@ import { getProfile, type ProfileVersionRecord } from '../../specs/specStore.js'
 import { renderTemplate } from '../../util/template.js';
 import { createWorkspace, type Workspace } from '../../workspace/workspace.js';
 import { AttemptAborted, type ExecutionContext, type ExecutionResult, type TaskExecutor } from '../types.js';
+import { getArtifact } from '../../artifacts/artifactStore.js';
+import type { WorkspaceDiff } from '../../workspace/diff.js';
+import { verifyAttempt, type FailingCheck } from '../verify.js';
 import { FINISH_TOOL, policyDenial, ProposalOverlay, runTool, STANDARD_TOOLS, type ToolEnv } from './tools.js';
 
 /** Turns allowed when the spec sets no maxTurns: a runaway loop still ends. */
@@ -64,6 +67,9 @@ function modeRank(mode: Mode): number {
 export class AgentExecutor implements TaskExecutor {
   readonly name = 'agent';
 
+  /** Each attempt's tool outputs, for forbidden_patterns over tool outputs. */
+  private readonly toolOutputs = new WeakMap<ExecutionContext, string[]>();
+
   constructor(private readonly options: AgentExecutorOptions = {}) {}
 
   async execute(ctx: ExecutionContext): Promise<ExecutionResult> {
@@ -81,7 +87,9 @@ export class AgentExecutor implements TaskExecutor {
     });
 
     const input = (ctx.input ?? {}) as Record<string, unknown>;
-    const prompt = renderTemplate(def.instructions ?? '', { input, task: { id: ctx.task.id, attempt: ctx.attempt } }, 'instructions');
+    const instructions = renderTemplate(def.instructions ?? '', { input, task: { id: ctx.task.id, attempt: ctx.attempt } }, 'instructions');
+    const previous = previousAttempt(ctx);
+    const prompt = previous ? `${instructions}\n\n${await refinementContext(ctx, previous)}` : instructions;
     const taskMode = ctx.task.mode;
     const mode: Mode = taskMode && modeRank(taskMode) < modeRank(def.toolPolicy.mode) ? taskMode : def.toolPolicy.mode;
     const repo = def.workspace?.repo ?? (typeof input['repo'] === 'string' ? input['repo'] : undefined);
@@ -138,9 +146,45 @@ export class AgentExecutor implements TaskExecutor {
       const diff = await workspace.diff();
       const sha = await ctx.artifact(diff.patch, { name: 'final.diff', contentType: 'text/x-diff' });
       extra['diff'] = { sha256: sha, files: diff.files, linesAdded: diff.linesAdded, linesRemoved: diff.linesRemoved, branch: workspace.branch };
+      extra['diffSummary'] = diff;
     }
-    if (result.status === 'succeeded') return { ...result, output: { ...(result.output as Record<string, unknown>), ...extra } };
-    return { ...result, error: { ...result.error, ...extra } };
+    if (result.status !== 'succeeded') {
+      delete extra['diffSummary'];
+      return { ...result, error: { ...result.error, ...extra } };
+    }
+    // A proposal is verified once a person approves it and it is applied, not before.
+    if (overlay) return { ...result, output: { ...(result.output as Record<string, unknown>), ...extra, verification: { verdict: null, pending: 'approval of the proposed patch' } } };
+    // The agent claimed completion; the acceptance gate decides whether it is done.
+    const output = result.output as Record<string, unknown>;
+    const verification = await verifyAttempt(ctx, {
+      workspace: root,
+      ...(extra['diffSummary'] ? { diff: extra['diffSummary'] as WorkspaceDiff } : {}),
+      toolOutputs: this.toolOutputs.get(ctx) ?? [],
+      finalOutput: output,
+    });
+    delete extra['diffSummary'];
+    const verified = { verdict: verification.verdict ?? null, score: verification.score, reasons: verification.reasons, failing: verification.failing };
+    if (verification.verdict === undefined) return { status: 'succeeded', output: { ...output, ...extra, verification: { ...verified, verified: false } } };
+    if (verification.verdict === 'passed') return { status: 'succeeded', verdict: 'passed', output: { ...output, ...extra, verification: verified } };
+    const failed: Extract<ExecutionResult, { status: 'failed' }> = {
+      status: 'failed',
+      verdict: verification.verdict,
+      failureClass: verification.failureClass ?? 'unknown',
+      error: { message: `the agent finished but verification ${verification.verdict === 'error' ? 'could not be completed' : 'failed'}: ${verification.reasons.join('; ')}`, summary: output['summary'], verification: verified, ...extra },
+    };
+    const previous = previousAttempt(ctx);
+    const same = previous && sameFailures(previous.failing, verification.failing);
+    if (same) {
+      failed.retryable = false;
+      await ctx.record('decision', {
+        decisionType: 'retry',
+        inputs: { attempt: ctx.attempt, previousAttempt: ctx.attempt - 1, failing: verification.failing.map((f) => ({ validator: f.validator, signature: f.signature })) },
+        output: { retry: false },
+        reason: `no progress: the same checks failed the same way as in attempt ${ctx.attempt - 1}`,
+      });
+      failed.error['noProgress'] = true;
+    }
+    return failed;
   }
 
   private async loop(ctx: ExecutionContext, profile: ProfileVersionRecord, prompt: string, env: ToolEnv): Promise<ExecutionResult> {
@@ -160,6 +204,8 @@ export class AgentExecutor implements TaskExecutor {
     for (const t of STANDARD_TOOLS) tools[t.name] = sdkTool({ description: t.description, inputSchema: t.inputSchema });
     const byName = new Map(STANDARD_TOOLS.map((t) => [t.name, t]));
     const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
+    const outputs: string[] = [];
+    this.toolOutputs.set(ctx, outputs);
     const system = profile.definition.systemPrompt ?? SYSTEM_PROMPT;
     const maxTurns = budgets.maxTurns ?? DEFAULT_MAX_TURNS;
 
@@ -234,6 +280,7 @@ export class AgentExecutor implements TaskExecutor {
           out = denial ? { output: denial, isError: true, denied: { reason: denial } } : await runTool(t, args, env);
         }
         const durationMs = Math.round((performance.now() - begun) * 10) / 10;
+        outputs.push(out.output);
         await ctx.record('tool_result', { callId: call.toolCallId, name: call.toolName, output: out.output, isError: out.isError, durationMs, ...(out.denied ? { denied: out.denied } : {}) });
         results.push({
           type: 'tool-result',
@@ -250,4 +297,78 @@ export class AgentExecutor implements TaskExecutor {
       }
     }
   }
+}
+
+/** Characters of the previous attempt's diff carried into the next prompt. */
+export const PREVIOUS_DIFF_CHARS = 8_000;
+
+interface PreviousAttempt {
+  attempt: number;
+  reasons: string[];
+  failing: FailingCheck[];
+  diffSha256?: string;
+}
+
+/** What the last attempt's verification said, when it failed one (the task's lastError). */
+function previousAttempt(ctx: ExecutionContext): PreviousAttempt | undefined {
+  if (ctx.attempt <= 1) return undefined;
+  const error = ctx.task.lastError as { verification?: { reasons?: string[]; failing?: FailingCheck[] }; diff?: { sha256?: string } } | null;
+  const failing = error?.verification?.failing;
+  if (!Array.isArray(failing)) return undefined;
+  return {
+    attempt: ctx.attempt - 1,
+    reasons: error?.verification?.reasons ?? [],
+    failing,
+    ...(error?.diff?.sha256 ? { diffSha256: error.diff.sha256 } : {}),
+  };
+}
+
+/**
+ * The retry's addition to the prompt: what failed last time (each check's trimmed evidence) and
+ * the diff that failed, recorded as a `refinement_cycle` decision.
+ */
+async function refinementContext(ctx: ExecutionContext, previous: PreviousAttempt): Promise<string> {
+  let diff = '';
+  if (previous.diffSha256) {
+    try {
+      const { content } = await getArtifact(ctx.resources.db.drizzle, ctx.resources.blobs, previous.diffSha256);
+      diff = content.toString('utf8');
+    } catch {
+      diff = '';
+    }
+  }
+  const trimmedDiff = diff.length > PREVIOUS_DIFF_CHARS ? `${diff.slice(0, PREVIOUS_DIFF_CHARS)}\n… (diff trimmed)` : diff;
+  const lines = [
+    `Attempt ${previous.attempt} of this task did not pass verification (${previous.reasons.join('; ')}).`,
+    'These checks did not pass:',
+    ...previous.failing.map((f) => `- ${f.validator} (${f.type}, ${f.verdict}):\n${indent(f.summary)}`),
+  ];
+  if (trimmedDiff) lines.push('The changes that attempt made (you start again from the original code):', '```diff', trimmedDiff, '```');
+  lines.push('Fix what made these checks fail, then call finish.');
+  const text = lines.join('\n');
+  await ctx.record('decision', {
+    decisionType: 'refinement_cycle',
+    inputs: {
+      previousAttempt: previous.attempt,
+      failing: previous.failing.map((f) => ({ validator: f.validator, verdict: f.verdict, signature: f.signature })),
+      ...(previous.diffSha256 ? { previousDiffSha256: previous.diffSha256 } : {}),
+    },
+    output: { promptChars: text.length, diffIncluded: trimmedDiff !== '', diffTrimmed: trimmedDiff.length < diff.length },
+    reason: `attempt ${ctx.attempt} retries with what failed in attempt ${previous.attempt}`,
+  });
+  return text;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+/** Two attempts failed the same checks the same way: retrying again will not help. */
+function sameFailures(a: FailingCheck[], b: FailingCheck[]): boolean {
+  if (a.length === 0 || a.length !== b.length) return false;
+  const signatures = new Set(a.map((f) => f.signature));
+  return b.every((f) => signatures.has(f.signature));
 }

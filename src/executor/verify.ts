@@ -1,0 +1,149 @@
+/**
+ * Verifying an attempt: the agent's `finish` is a claim; this step checks it. The spec's
+ * validators run against the attempt's workspace (in order, every one), each recorded as a
+ * `validator_result` event with its evidence (what ran, exit code, output artifacts, score,
+ * duration), and the gate's answer as a `gate` decision. The verdict decides the attempt:
+ *
+ *   passed           → succeeded, verdict passed
+ *   failed           → failed, verdict failed, classified from the failing checks (a failing
+ *                      `command` goes through the failure classifier; the others break the spec's
+ *                      contract); retryable, with what failed kept for the next attempt's prompt
+ *   error            → failed, verdict error (a check could not be made: never read as a pass)
+ *   no validators    → succeeded without a verdict: nothing was verified, and the run says so
+ *
+ * `failing` carries, per check that did not pass, a short summary and a signature (a hash of the
+ * validator, its verdict and its normalised output): two attempts with the same signatures made
+ * no progress (see agentExecutor's retry context).
+ */
+import { createHash } from 'node:crypto';
+import { runAcceptance, type AcceptanceResult } from '../acceptance/runAcceptance.js';
+import type { ValidationContext, ValidatorEvidence } from '../acceptance/types.js';
+import type { FailureClass, Verdict } from '../db/vocabulary.js';
+import { classifyFailure } from '../failures/classifier.js';
+import { toLlmCallPayload } from '../providers/index.js';
+import { getProfile } from '../specs/specStore.js';
+import type { WorkspaceDiff } from '../workspace/diff.js';
+import type { ExecutionContext } from './types.js';
+
+/** Characters of a failing check's output kept for the next attempt's prompt. */
+export const FAILING_SUMMARY_CHARS = 2_000;
+
+export interface FailingCheck {
+  validator: string;
+  type: string;
+  verdict: 'failed' | 'error';
+  /** What the check said, trimmed: its explanation and the tail of its output. */
+  summary: string;
+  /** Same check, same verdict, same (normalised) output → same signature. */
+  signature: string;
+}
+
+export interface AttemptVerification {
+  /** Undefined when the spec has no validators: the attempt is unverified. */
+  verdict: Verdict | undefined;
+  score?: number;
+  reasons: string[];
+  failing: FailingCheck[];
+  /** Set when the verdict is not passed. */
+  failureClass?: FailureClass;
+}
+
+export interface VerifyInput {
+  /** The folder the attempt changed. */
+  workspace: string;
+  diff?: WorkspaceDiff;
+  /** The outputs of the agent's tool calls (for forbidden_patterns over tool outputs). */
+  toolOutputs: string[];
+  /** The agent's final output (for json_schema). */
+  finalOutput: unknown;
+}
+
+export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): Promise<AttemptVerification> {
+  const acceptance = ctx.spec.definition.acceptance;
+  if (acceptance.validators.length === 0) {
+    const reasons = ['the spec has no validators: the agent’s claim of completion is not verified'];
+    await ctx.record('decision', { decisionType: 'gate', inputs: { gate: acceptance.gate, validators: [] }, output: { verdict: null, verified: false }, reason: reasons[0] });
+    return { verdict: undefined, reasons, failing: [] };
+  }
+  const vctx: ValidationContext = {
+    workspace: input.workspace,
+    changedFiles: input.diff?.files.map((f) => f.path) ?? [],
+    ...(input.diff
+      ? { diff: { files: input.diff.files.map((f) => ({ path: f.path, additions: f.additions, deletions: f.deletions })), linesAdded: input.diff.linesAdded, linesRemoved: input.diff.linesRemoved } }
+      : {}),
+    toolOutputs: input.toolOutputs,
+    finalOutput: input.finalOutput,
+    signal: ctx.signal,
+    storeArtifact: (content, name, contentType) => ctx.artifact(content, { name, contentType }),
+    resolveProfile: async (name) => (await getProfile(ctx.resources, name)).definition,
+    onLlmCall: (call) => void ctx.record('llm_call', toLlmCallPayload(call)).catch(() => {}),
+  };
+  const recorded: Promise<void>[] = [];
+  const result: AcceptanceResult = await runAcceptance(acceptance, vctx, {
+    onResult: (r) => recorded.push(ctx.record('validator_result', { ...r }).catch(() => {})),
+  });
+  await Promise.all(recorded);
+  const { decision } = result;
+  const failing = result.results.filter((r) => r.verdict !== 'passed').map(failingCheck);
+  await ctx.record('decision', {
+    decisionType: 'gate',
+    inputs: {
+      gate: acceptance.gate,
+      minScore: acceptance.minScore,
+      validators: result.results.map((r) => ({ validator: r.validator, verdict: r.verdict, score: r.score, weight: r.weight, required: r.required })),
+    },
+    output: { verdict: decision.verdict, score: decision.score },
+    reason: decision.reasons.join('; '),
+  });
+  const verification: AttemptVerification = { verdict: decision.verdict, score: decision.score, reasons: decision.reasons, failing };
+  if (decision.verdict !== 'passed') verification.failureClass = classify(result.results, decision.verdict);
+  return verification;
+}
+
+function failingCheck(r: ValidatorEvidence): FailingCheck {
+  const evidence = r.evidence as { explanation?: unknown; error?: unknown; stdout?: { tail?: unknown }; stderr?: { tail?: unknown } };
+  const parts = [evidence.explanation ?? evidence.error, evidence.stderr?.tail, evidence.stdout?.tail]
+    .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+    .map((p) => p.trim());
+  const text = parts.join('\n');
+  const summary = text.length > FAILING_SUMMARY_CHARS ? `…${text.slice(-FAILING_SUMMARY_CHARS)}` : text || JSON.stringify(r.evidence).slice(0, FAILING_SUMMARY_CHARS);
+  // Durations, temp paths and hex ids change between identical failures; they are not progress.
+  const normalised = summary
+    .replace(/\b\d+(\.\d+)?\s*(ms|s|sec|seconds)\b/g, '<t>')
+    .replace(/\/tmp\/[^\s'"]+/g, '<tmp>')
+    .replace(/\b[0-9a-f]{12,}\b/g, '<id>');
+  const signature = createHash('sha256').update(`${r.validator}\0${r.verdict}\0${normalised}`).digest('hex').slice(0, 16);
+  return { validator: r.validator, type: r.type, verdict: r.verdict as 'failed' | 'error', summary, signature };
+}
+
+/** The failure class of a verdict that is not passed, from the first check that did not pass. */
+function classify(results: ValidatorEvidence[], verdict: Verdict): FailureClass {
+  const first = results.find((r) => r.verdict === (verdict === 'error' ? 'error' : 'failed')) ?? results.find((r) => r.verdict !== 'passed');
+  if (!first) return 'unknown';
+  if (first.type === 'command') {
+    const e = first.evidence as { argv?: string[]; exitCode?: number | null; signal?: string | null; stdout?: { tail?: string }; stderr?: { tail?: string }; timedOut?: boolean };
+    if (e.timedOut) return 'timeout';
+    const classified = classifyFailure({
+      stage: 'validator',
+      validatorType: 'command',
+      ...(e.argv ? { command: e.argv } : {}),
+      ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
+      ...(e.signal !== undefined ? { signal: e.signal } : {}),
+      stdout: e.stdout?.tail ?? '',
+      stderr: e.stderr?.tail ?? '',
+    }).failureClass;
+    if (classified !== 'unknown' || e.exitCode === null || e.exitCode === undefined) return classified;
+    // The output said nothing the classifier knows (a bespoke test script), but the check ran and
+    // failed: what it checks — by its name and command — says which kind of failure it is.
+    return checkKind(`${first.validator} ${(e.argv ?? []).join(' ')}`);
+  }
+  if (first.verdict === 'error') return first.type === 'llm_judge' ? 'provider_error' : 'orchestration_error';
+  return 'contract_violation';
+}
+
+function checkKind(text: string): FailureClass {
+  if (/\b(lint|eslint|ruff|flake8|pylint|clippy|golangci|shellcheck|stylelint)\b/i.test(text)) return 'lint_error';
+  if (/\b(tsc|typecheck|type-check|compile|build|javac|gcc|clang|rustc)\b/i.test(text)) return 'compile_error';
+  if (/test|spec|jest|vitest|mocha|pytest|rspec|junit/i.test(text)) return 'test_fail';
+  return 'unknown';
+}

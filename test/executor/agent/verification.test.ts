@@ -1,0 +1,172 @@
+/**
+ * Verification scenarios through a real worker, a real git repository and real commands, with the
+ * scripted model server on the real provider path: the agent's `finish` is only a claim, the
+ * acceptance gate decides, a failed attempt is retried with what failed in its prompt, an attempt
+ * that makes no progress stops the retries, a required validator sinks a weighted gate, and the
+ * fallback spec takes over once retries are spent.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultExecutors } from '../../../src/executor/registry.js';
+import type { Gaffer } from '../../../src/gaffer.js';
+import type { Worker } from '../../../src/queue/worker.js';
+import { startScriptedModelServer, type ScriptedModelServer, type ScriptedTurn } from '../../../src/testing/scriptedModelServer.js';
+import { openTestGaffer, testBackends } from '../../helpers/db.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const FINAL = ['succeeded', 'failed', 'cancelled'];
+
+describe.each(testBackends())('verified agent attempts on $name', (backend) => {
+  let gaffer: Gaffer;
+  let server: ScriptedModelServer;
+  let worker: Worker;
+  let tmp: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    gaffer = await openTestGaffer(backend);
+    server = await startScriptedModelServer();
+    tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-verify-')));
+    worker = gaffer.createWorker({ executors: defaultExecutors({ agent: { workspaceRoot: path.join(tmp, 'worktrees') } }), pollMs: 50 });
+    await worker.start();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await gaffer?.close();
+    await server?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** A repository whose test fails: add() subtracts. */
+  function makeRepo(): string {
+    const repo = path.join(tmp, `repo-${++n}`);
+    fs.mkdirSync(repo);
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+    git('init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'add.js'), 'exports.add = (a, b) => a - b;\n');
+    fs.writeFileSync(path.join(repo, 'add.test.js'), "const { add } = require('./add.js');\nif (add(2, 3) !== 5) { console.error('FAIL add(2, 3) expected 5, got ' + add(2, 3)); process.exit(1); }\nconsole.log('ok');\n");
+    git('add', '.');
+    git('commit', '-q', '-m', 'init');
+    return repo;
+  }
+
+  const edit = (id: string, search: string, replace: string): ScriptedTurn => ({ toolCalls: [{ id, name: 'edit_file', arguments: { path: 'add.js', search, replace } }] });
+  const finish = (id: string): ScriptedTurn => ({ toolCalls: [{ id, name: 'finish', arguments: { summary: 'done' } }] });
+  const testsPass = { type: 'command', name: 'tests', config: { argv: ['node', 'add.test.js'] }, required: true };
+
+  async function setup(name: string, model: string, acceptance: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
+    await gaffer.specs.applyProfile({ name: `p-${model}`, baseUrl: server.baseUrl, model });
+    await gaffer.specs.apply({ name, executor: 'agent', instructions: 'Make add.test.js pass.', profiles: [`p-${model}`], workspace: { repo: makeRepo() }, acceptance, ...extra });
+    return name;
+  }
+
+  async function finished(taskId: string) {
+    return waitFor('the task to finish', () => gaffer.tasks.get(taskId), (t) => FINAL.includes(t.status), 60_000);
+  }
+
+  async function eventsOf(runId: string) {
+    return (await gaffer.events.read(runId, { limit: 1000 })).events;
+  }
+
+  it('passes an attempt only when its command validator passes, with the evidence recorded', async () => {
+    const model = `fix-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a + b'), finish('f1'));
+    await setup(`fix-${backend.name}`, model, { validators: [testsPass] });
+    const { task } = await gaffer.tasks.submit({ spec: `fix-${backend.name}` });
+    const done = await finished(task.id);
+    expect(done.status).toBe('succeeded');
+    const [run] = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(run).toMatchObject({ status: 'succeeded', verdict: 'passed' });
+    const events = await eventsOf(run!.id);
+    const result = events.find((e) => e.type === 'validator_result')!.payload as { validator: string; verdict: string; evidence: { exitCode: number; stdout: { sha256: string; tail: string } } };
+    expect(result).toMatchObject({ validator: 'tests', verdict: 'passed', evidence: { exitCode: 0, stdout: { tail: 'ok\n' } } });
+    expect((await gaffer.artifacts.get(result.evidence.stdout.sha256)).content.toString()).toBe('ok\n');
+    const gate = events.find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'gate')!;
+    expect(gate.payload).toMatchObject({ output: { verdict: 'passed', score: 1 } });
+    // Order: the claim (finish), then the checks, then the gate, then the end.
+    const order = events.map((e) => e.type);
+    expect(order.indexOf('validator_result')).toBeGreaterThan(order.lastIndexOf('tool_result'));
+    expect(order.at(-1)).toBe('run_finished');
+  });
+
+  it('refuses a claim the tests disprove, and retries with the failing output and the previous diff in the prompt', async () => {
+    const model = `retry-${backend.name}`;
+    // Attempt 1 "fixes" it wrongly (a * b) and claims success; attempt 2 fixes it.
+    server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'), edit('e2', 'a - b', 'a + b'), finish('f2'));
+    await setup(`retry-${backend.name}`, model, { validators: [testsPass], retry: { policy: 'fixed', maxRetries: 2, backoffMs: 0 } });
+    const { task } = await gaffer.tasks.submit({ spec: `retry-${backend.name}` });
+    const done = await finished(task.id);
+    expect(done.status).toBe('succeeded');
+    const attempts = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(attempts.map((a) => [a.status, a.verdict])).toEqual([
+      ['failed', 'failed'],
+      ['succeeded', 'passed'],
+    ]);
+    expect(attempts[0]!.failureClass).toBe('test_fail');
+    // The second attempt's first model request carries what failed and the diff that failed.
+    const second = await eventsOf(attempts[1]!.id);
+    const firstCall = second.find((e) => e.type === 'llm_call')!.payload as { request: { messages: { content: unknown }[] } };
+    const prompt = JSON.stringify(firstCall.request.messages);
+    expect(prompt).toContain('FAIL add(2, 3) expected 5, got 6');
+    expect(prompt).toContain('+exports.add = (a, b) => a * b;');
+    const refinement = second.find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'refinement_cycle')!;
+    expect(refinement.payload).toMatchObject({ inputs: { previousAttempt: 1, failing: [{ validator: 'tests', verdict: 'failed' }] }, output: { diffIncluded: true } });
+  });
+
+  it('stops retrying when an attempt fails the same checks the same way as the one before', async () => {
+    const model = `stuck-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'), edit('e2', 'a - b', 'a * b'), finish('f2'));
+    await setup(`stuck-${backend.name}`, model, { validators: [testsPass], retry: { policy: 'fixed', maxRetries: 5, backoffMs: 0 } });
+    const { task } = await gaffer.tasks.submit({ spec: `stuck-${backend.name}` });
+    const done = await finished(task.id);
+    expect(done.status).toBe('failed');
+    const attempts = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(attempts).toHaveLength(2); // not 6
+    expect(done.lastError).toMatchObject({ noProgress: true });
+    const decisions = (await eventsOf(attempts[1]!.id)).filter((e) => e.type === 'decision').map((e) => e.payload as { decisionType: string; output: unknown });
+    expect(decisions.find((d) => d.decisionType === 'retry')).toMatchObject({ output: { retry: false } });
+  });
+
+  it('fails a weighted gate whose required validator fails, however high the weighted score', async () => {
+    const model = `weighted-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'));
+    await setup(`weighted-${backend.name}`, model, {
+      gate: 'weighted',
+      minScore: 0.5,
+      validators: [
+        { ...testsPass, weight: 1 },
+        { type: 'file_exists', name: 'has-add', config: { path: 'add.js' }, weight: 10 },
+      ],
+    });
+    const { task } = await gaffer.tasks.submit({ spec: `weighted-${backend.name}` });
+    const done = await finished(task.id);
+    expect(done.status).toBe('failed');
+    const [run] = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(run).toMatchObject({ verdict: 'failed' });
+    const gate = (await eventsOf(run!.id)).find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'gate')!;
+    const out = gate.payload as { output: { verdict: string; score: number }; reason: string };
+    expect(out.output.verdict).toBe('failed');
+    expect(out.output.score).toBeGreaterThan(0.5);
+    expect(out.reason).toMatch(/required/);
+  });
+
+  it('runs the fallback spec as a new task linked to the original once retries are spent', async () => {
+    const model = `primary-${backend.name}`;
+    const fallbackModel = `fallback-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'));
+    server.enqueue(fallbackModel, edit('e1', 'a - b', 'a + b'), finish('f1'));
+    const fallback = await setup(`rescue-${backend.name}`, fallbackModel, { validators: [testsPass] });
+    await setup(`primary-${backend.name}`, model, { validators: [testsPass], fallbackSpec: fallback });
+    const { task } = await gaffer.tasks.submit({ spec: `primary-${backend.name}` });
+    expect((await finished(task.id)).status).toBe('failed');
+    const log = await gaffer.tasks.events(task.id);
+    const decision = log.find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'fallback')!;
+    const fallbackTaskId = (decision.payload as { output: { taskId: string } }).output.taskId;
+    const rescued = await finished(fallbackTaskId);
+    expect(rescued).toMatchObject({ status: 'succeeded', parentTaskId: task.id });
+  });
+});
