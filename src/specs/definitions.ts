@@ -119,6 +119,23 @@ export const specDefinitionSchema = z.strictObject({
   inputSchema: z.record(z.string(), z.unknown()).optional(),
   /** Profiles this spec may run with (routing picks among them). */
   profiles: z.array(name).default([]),
+  /** Rules routing (docs/glossary.md#routing): keyword classes and a daily spend budget. */
+  routing: z
+    .strictObject({
+      /** Keyword classes that force the strongest allowed profile; default: security, schema, api. */
+      keywordClasses: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
+      /** What this spec's runs may spend per UTC day, in USD. */
+      dailyBudgetUsd: z
+        .strictObject({
+          /** Past this: still routed as usual, with a warning in the routing decision and the run. */
+          soft: z.number().nonnegative().optional(),
+          /** Past this: only the cheapest profile (`cheapest`), or no run at all (`refuse`). */
+          hard: z.number().nonnegative().optional(),
+          atHardCap: z.enum(['cheapest', 'refuse']).default('cheapest'),
+        })
+        .optional(),
+    })
+    .optional(),
   workspace: z
     .strictObject({
       /** A local repository path or git URL; a task may give `input.repo` instead. */

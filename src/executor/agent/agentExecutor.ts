@@ -3,7 +3,7 @@
  * `generateText` call per turn with tools declared but not executed by the SDK, so this loop owns
  * budgets, policy gating and recording.
  *
- *   pick profile (first of spec.profiles; `decision` event) ─▶ workspace (worktree or scratch)
+ *   route (rules over spec.profiles; `routing` decision) ─▶ workspace (worktree or scratch)
  *     ─▶ loop: budgets? ─▶ model call (`llm_call`, raw) ─▶ for each tool call:
  *              `tool_call` ─▶ policy / sandbox ─▶ run ─▶ `tool_result` (denied: { reason })
  *        until `finish` (succeeded, output.summary) or a reply without tool calls (treated as
@@ -27,7 +27,8 @@ import { generateText, tool as sdkTool, type ModelMessage, type ToolSet } from '
 import type { Mode } from '../../db/vocabulary.js';
 import { MODES } from '../../db/vocabulary.js';
 import { createRecordingModel, profileCallSettings, toLlmCallPayload, type RecordedCall } from '../../providers/index.js';
-import { getProfile, type ProfileVersionRecord } from '../../specs/specStore.js';
+import { routeAttempt } from '../../routing/router.js';
+import type { ProfileVersionRecord } from '../../specs/specStore.js';
 import { renderTemplate } from '../../util/template.js';
 import { createWorkspace, type Workspace } from '../../workspace/workspace.js';
 import { AttemptAborted, type ExecutionContext, type ExecutionResult, type TaskExecutor } from '../types.js';
@@ -74,20 +75,16 @@ export class AgentExecutor implements TaskExecutor {
 
   async execute(ctx: ExecutionContext): Promise<ExecutionResult> {
     const def = ctx.spec.definition;
-    const profileName = def.profiles[0];
-    if (!profileName) {
+    if (def.profiles.length === 0) {
       return { status: 'failed', failureClass: 'orchestration_error', error: { message: `spec '${ctx.spec.name}' lists no profiles; add one to spec.profiles` } };
     }
-    const profile = await getProfile(ctx.resources, profileName);
-    await ctx.record('decision', {
-      decisionType: 'routing',
-      inputs: { profiles: def.profiles },
-      output: { profile: profile.name, profileVersion: profile.version, model: profile.definition.model },
-      reason: 'first allowed profile (rules routing not built yet)',
-    });
-
     const input = (ctx.input ?? {}) as Record<string, unknown>;
     const instructions = renderTemplate(def.instructions ?? '', { input, task: { id: ctx.task.id, attempt: ctx.attempt } }, 'instructions');
+    const routed = await routeAttempt(ctx, instructions);
+    if (!routed.profile) {
+      return { status: 'failed', failureClass: 'budget_exceeded', retryable: false, error: { message: `routing refused the run: ${routed.choice.reason}` } };
+    }
+    const profile = routed.profile;
     const previous = previousAttempt(ctx);
     const prompt = previous ? `${instructions}\n\n${await refinementContext(ctx, previous)}` : instructions;
     const taskMode = ctx.task.mode;

@@ -111,7 +111,7 @@ describe('AgentExecutor', () => {
     expect(fs.readFileSync(path.join(repo, 'add.js'), 'utf8')).toContain('a - b');
 
     const routing = ofType(rec, 'decision')[0];
-    expect(routing).toMatchObject({ decisionType: 'routing', reason: 'first allowed profile (rules routing not built yet)' });
+    expect(routing).toMatchObject({ decisionType: 'routing', output: { rule: 'complexity', profileVersion: 1 }, inputs: { attempt: 1, keywordMatches: [] } });
 
     const calls = ofType(rec, 'llm_call');
     expect(calls).toHaveLength(4);

@@ -117,6 +117,33 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     expect(refinement.payload).toMatchObject({ inputs: { previousAttempt: 1, failing: [{ validator: 'tests', verdict: 'failed' }] }, output: { diffIncluded: true } });
   });
 
+  it('routes a retry to a stronger profile and records the profile version on each run', async () => {
+    const cheap = `cheap-${backend.name}`;
+    const strong = `strong-${backend.name}`;
+    server.enqueue(cheap, edit('e1', 'a - b', 'a * b'), finish('f1'));
+    server.enqueue(strong, edit('e2', 'a - b', 'a + b'), finish('f2'));
+    await gaffer.specs.applyProfile({ name: cheap, baseUrl: server.baseUrl, model: cheap, routing: { tier: 0, maxComplexity: 1 }, prices: { inputPerMTok: 1, outputPerMTok: 2 } });
+    await gaffer.specs.applyProfile({ name: strong, baseUrl: server.baseUrl, model: strong, routing: { tier: 1, maxComplexity: 1 }, prices: { inputPerMTok: 10, outputPerMTok: 20 } });
+    await gaffer.specs.apply({
+      name: `routed-${backend.name}`,
+      executor: 'agent',
+      instructions: 'Make add.test.js pass.',
+      profiles: [strong, cheap],
+      workspace: { repo: makeRepo() },
+      acceptance: { validators: [testsPass], retry: { policy: 'fixed', maxRetries: 1, backoffMs: 0 } },
+    });
+    const { task } = await gaffer.tasks.submit({ spec: `routed-${backend.name}` });
+    expect((await finished(task.id)).status).toBe('succeeded');
+    const attempts = (await gaffer.tasks.detail(task.id)).attempts;
+    const routing = await Promise.all(
+      attempts.map(async (a) => (await eventsOf(a.id)).find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'routing')!.payload),
+    );
+    expect(routing[0]).toMatchObject({ output: { profile: cheap, rule: 'complexity' } });
+    expect(routing[1]).toMatchObject({ output: { profile: strong, rule: 'retry_stronger' }, inputs: { previousProfile: cheap } });
+    const profiles = await Promise.all([cheap, strong].map((name) => gaffer.specs.getProfile(name)));
+    expect(attempts.map((a) => a.profileVersionId)).toEqual(profiles.map((p) => p.profileVersionId));
+  });
+
   it('stops retrying when an attempt fails the same checks the same way as the one before', async () => {
     const model = `stuck-${backend.name}`;
     server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'), edit('e2', 'a - b', 'a * b'), finish('f2'));
