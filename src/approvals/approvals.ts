@@ -7,6 +7,7 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { approvals, tasks } from '../db/schema.js';
+import type { Executor } from '../db/connection.js';
 import type { ApprovalStatus } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
 import type { Resources } from '../resources.js';
@@ -72,10 +73,33 @@ export async function decideApproval(res: Resources, input: DecideInput, onAppro
         }
       }
     }
+    if (approval.kind === 'patch') await decidePatch(res, tx, approval, input);
     return row!;
   });
   if (decided.status === 'approved' && onApproved) await onApproved(res, decided);
   return decided;
+}
+
+/**
+ * A proposed patch decided: rejected, the task is rejected; approved, the task runs again — one
+ * more attempt, not counted against its retries — and that attempt applies the approved patch to
+ * a fresh workspace and verifies it instead of calling the model (`overrides.applyPatch`).
+ */
+async function decidePatch(res: Resources, tx: Executor, approval: Approval, input: DecideInput): Promise<void> {
+  const [task] = await tx.select().from(tasks).where(eq(tasks.id, approval.taskId)).for('update');
+  if (task?.status !== 'awaiting_approval') return;
+  if (input.decision === 'rejected') {
+    await setTaskStatus(res, tx, task.id, 'rejected', { reason: input.note ?? 'proposed patch rejected', principal: input.principal, finished: true });
+    return;
+  }
+  const request = approval.request as { patchSha256: string };
+  const applyPatch = { approvalId: approval.id, patchSha256: request.patchSha256, forAttempt: task.attempt + 1 };
+  await tx
+    .update(tasks)
+    .set({ overrides: { ...(task.overrides as Record<string, unknown>), applyPatch }, maxAttempts: task.maxAttempts + 1 })
+    .where(eq(tasks.id, task.id));
+  const next = await readyStatus(tx, task.id);
+  await setTaskStatus(res, tx, task.id, next, { reason: 'proposed patch approved', principal: input.principal, finished: next === 'blocked' });
 }
 
 export async function getApproval(res: Resources, id: string): Promise<Approval> {

@@ -22,7 +22,7 @@ import { createWorkspace, type Workspace } from '../workspace/workspace.js';
 import type { WorkspaceDiff } from '../workspace/diff.js';
 import { runCommand, scrubbedEnv } from './runCommand.js';
 import type { ExecutionContext, ExecutionResult, TaskExecutor } from './types.js';
-import { verifyAttempt } from './verify.js';
+import { verifiedResult, verifyAttempt } from './verify.js';
 
 export const PROMPT_FILE = '.gaffer/prompt.md';
 
@@ -110,15 +110,7 @@ export class CliAgentExecutor implements TaskExecutor {
     }
     const output = { stdout: tailOf(stdoutText), exitCode: 0, ...extra };
     const verification = await verifyAttempt(ctx, { workspace: root, ...(diff ? { diff } : {}), toolOutputs: [stdoutText], finalOutput: output });
-    const verified = { verdict: verification.verdict ?? null, score: verification.score, reasons: verification.reasons, failing: verification.failing };
-    if (verification.verdict === undefined) return { status: 'succeeded', output: { ...output, verification: { ...verified, verified: false } } };
-    if (verification.verdict === 'passed') return { status: 'succeeded', verdict: 'passed', output: { ...output, verification: verified } };
-    return {
-      status: 'failed',
-      verdict: verification.verdict,
-      failureClass: verification.failureClass ?? 'unknown',
-      error: { message: `the CLI agent finished but verification ${verification.verdict === 'error' ? 'could not be completed' : 'failed'}: ${verification.reasons.join('; ')}`, verification: verified, ...extra },
-    };
+    return verifiedResult(verification, output, {}, 'the CLI agent');
   }
 }
 

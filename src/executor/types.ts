@@ -26,7 +26,17 @@ export interface ExecutionContext {
 
 export type ExecutionResult =
   | { status: 'succeeded'; output?: unknown; verdict?: Verdict }
-  | { status: 'failed'; error: Record<string, unknown>; failureClass?: FailureClass; verdict?: Verdict; retryable?: boolean };
+  | { status: 'failed'; error: Record<string, unknown>; failureClass?: FailureClass; verdict?: Verdict; retryable?: boolean }
+  /** Propose mode: the attempt's writes as a patch waiting for a person's approval (see Proposal). */
+  | { status: 'proposed'; proposal: Proposal; output?: unknown };
+
+/** A proposed patch: approving it applies it to a fresh workspace in the next attempt and verifies it. */
+export interface Proposal {
+  /** The patch artifact (`git apply`-able against the spec's base ref). */
+  patchSha256: string;
+  files: string[];
+  summary?: string;
+}
 
 export interface TaskExecutor {
   /** The spec `executor` value this handles: 'shell', 'agent', 'cli_agent'. */

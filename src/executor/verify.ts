@@ -23,7 +23,7 @@ import { classifyFailure } from '../failures/classifier.js';
 import { toLlmCallPayload } from '../providers/index.js';
 import { getProfile } from '../specs/specStore.js';
 import type { WorkspaceDiff } from '../workspace/diff.js';
-import type { ExecutionContext } from './types.js';
+import type { ExecutionContext, ExecutionResult } from './types.js';
 
 /** Characters of a failing check's output kept for the next attempt's prompt. */
 export const FAILING_SUMMARY_CHARS = 2_000;
@@ -146,4 +146,26 @@ function checkKind(text: string): FailureClass {
   if (/\b(tsc|typecheck|type-check|compile|build|javac|gcc|clang|rustc)\b/i.test(text)) return 'compile_error';
   if (/test|spec|jest|vitest|mocha|pytest|rspec|junit/i.test(text)) return 'test_fail';
   return 'unknown';
+}
+
+/**
+ * An attempt's result from its verification: `output` is what the agent produced, `extra` what
+ * the attempt adds (diff, mode); `who` names the agent in the failure message.
+ */
+export function verifiedResult(
+  verification: AttemptVerification,
+  output: Record<string, unknown>,
+  extra: Record<string, unknown>,
+  who: string,
+): Extract<ExecutionResult, { status: 'succeeded' | 'failed' }> {
+  const verified = { verdict: verification.verdict ?? null, score: verification.score, reasons: verification.reasons, failing: verification.failing };
+  if (verification.verdict === undefined) return { status: 'succeeded', output: { ...output, ...extra, verification: { ...verified, verified: false } } };
+  if (verification.verdict === 'passed') return { status: 'succeeded', verdict: 'passed', output: { ...output, ...extra, verification: verified } };
+  const how = verification.verdict === 'error' ? 'could not be completed' : 'failed';
+  return {
+    status: 'failed',
+    verdict: verification.verdict,
+    failureClass: verification.failureClass ?? 'unknown',
+    error: { message: `${who} finished but verification ${how}: ${verification.reasons.join('; ')}`, summary: output['summary'], verification: verified, ...extra },
+  };
 }

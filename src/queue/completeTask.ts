@@ -7,10 +7,12 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connection.js';
-import { runs, tasks } from '../db/schema.js';
+import { approvals, runs, tasks } from '../db/schema.js';
 import type { FailureClass, RunStatus, TaskStatus, Verdict } from '../db/vocabulary.js';
 import { insertBatch, prepareBatch, recordsetJson, type PreparedBatch } from '../events/appendEvents.js';
 import { GafferError } from '../errors.js';
+import type { Proposal } from '../executor/types.js';
+import { uuidv7 } from '../util/ids.js';
 import type { Resources, RunEventsAppended } from '../resources.js';
 import type { SpecDefinition } from '../specs/definitions.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
@@ -29,7 +31,8 @@ export type AttemptOutcome =
       /** False when retrying cannot help (the failure issue decides per class). Default true. */
       retryable?: boolean;
     }
-  | { status: 'cancelled'; reason?: string };
+  | { status: 'cancelled'; reason?: string }
+  | { status: 'proposed'; proposal: Proposal; output?: unknown };
 
 export interface CompleteInput {
   taskId: string;
@@ -216,6 +219,15 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       await setTaskStatus(res, tx, task.id, 'cancelled', { principal, reason: outcome.reason ?? 'cancelled', finished: true });
       return { status: 'cancelled' };
     }
+    if (outcome.status === 'proposed') {
+      // The attempt did its part; the task waits for a person to approve or reject the patch.
+      const approvalId = uuidv7();
+      const request = { ...outcome.proposal, runId: input.runId, attempt: task.attempt };
+      await tx.insert(approvals).values({ id: approvalId, taskId: task.id, kind: 'patch', request });
+      await setTaskStatus(res, tx, task.id, 'awaiting_approval', { principal, reason: 'a proposed patch waits for approval' });
+      await appendTaskEvent(res, tx, task.id, 'approval_requested', { approvalId, kind: 'patch', reason: 'propose mode', files: outcome.proposal.files }, principal);
+      return { status: 'awaiting_approval' };
+    }
     const failureClass = outcome.failureClass ?? (outcome.status === 'timed_out' ? 'timeout' : null);
     await tx
       .update(tasks)
@@ -291,6 +303,7 @@ const RUN_STATUS_OF: Record<AttemptOutcome['status'], RunStatus> = {
   failed: 'failed',
   timed_out: 'timed_out',
   cancelled: 'cancelled',
+  proposed: 'succeeded',
 };
 
 /** Closes the attempt's run with its outcome and a run_finished event (same transaction). */
@@ -317,7 +330,7 @@ export async function closeRun(
       verdict,
       failureClass,
       error,
-      output: outcome.status === 'succeeded' ? (outcome.output ?? null) : null,
+      output: outcome.status === 'succeeded' ? (outcome.output ?? null) : outcome.status === 'proposed' ? { ...(outcome.output as object), proposal: outcome.proposal } : null,
       finishedAt: sql`now()` as unknown as Date,
       durationMs: sql`(extract(epoch from now() - started_at) * 1000)::bigint` as unknown as number,
     })

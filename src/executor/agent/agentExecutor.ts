@@ -31,10 +31,11 @@ import { routeAttempt } from '../../routing/router.js';
 import type { ProfileVersionRecord } from '../../specs/specStore.js';
 import { renderTemplate } from '../../util/template.js';
 import { createWorkspace, type Workspace } from '../../workspace/workspace.js';
-import { AttemptAborted, type ExecutionContext, type ExecutionResult, type TaskExecutor } from '../types.js';
+import { runCommand } from '../runCommand.js';
+import { AttemptAborted, type ExecutionContext, type ExecutionResult, type Proposal, type TaskExecutor } from '../types.js';
 import { getArtifact } from '../../artifacts/artifactStore.js';
 import type { WorkspaceDiff } from '../../workspace/diff.js';
-import { verifyAttempt, type FailingCheck } from '../verify.js';
+import { verifiedResult, verifyAttempt, type FailingCheck } from '../verify.js';
 import { FINISH_TOOL, policyDenial, ProposalOverlay, runTool, STANDARD_TOOLS, type ToolEnv } from './tools.js';
 
 /** Turns allowed when the spec sets no maxTurns: a runaway loop still ends. */
@@ -48,6 +49,9 @@ export interface AgentExecutorOptions {
   /** Environment the profile's API key is read from. Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
+
+/** What the tool loop ends with: the agent's claim, or a failure (budget, provider). */
+type LoopResult = Extract<ExecutionResult, { status: 'succeeded' | 'failed' }>;
 
 interface Counters {
   turns: number;
@@ -75,6 +79,8 @@ export class AgentExecutor implements TaskExecutor {
 
   async execute(ctx: ExecutionContext): Promise<ExecutionResult> {
     const def = ctx.spec.definition;
+    const approved = approvedPatch(ctx);
+    if (approved) return this.applyApproved(ctx, approved);
     if (def.profiles.length === 0) {
       return { status: 'failed', failureClass: 'orchestration_error', error: { message: `spec '${ctx.spec.name}' lists no profiles; add one to spec.profiles` } };
     }
@@ -108,83 +114,118 @@ export class AgentExecutor implements TaskExecutor {
     const overlay = mode === 'propose' ? new ProposalOverlay() : undefined;
     let result: ExecutionResult | undefined;
     try {
-      result = await this.loop(ctx, profile, prompt, { root, mode, signal: ctx.signal, ...(overlay ? { overlay } : {}) });
-      return (result = await this.finalize(ctx, result, root, mode, workspace, overlay));
+      const claimed = await this.loop(ctx, profile, prompt, { root, mode, signal: ctx.signal, ...(overlay ? { overlay } : {}) });
+      return (result = await this.finalize(ctx, claimed, root, mode, workspace, overlay));
     } finally {
       if (workspace) {
-        if (result?.status === 'succeeded') await workspace.remove();
+        if (result?.status === 'succeeded' || result?.status === 'proposed') await workspace.remove();
         else await workspace.markFailed(result?.status === 'failed' ? String(result.error['message'] ?? '') : 'aborted');
       }
       if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
 
+  /**
+   * The attempt after a person approved a proposed patch: no model call — the patch is applied to
+   * a fresh workspace at the base ref (`apply_patch`, recorded as a tool call), and the result is
+   * verified like any other.
+   */
+  private async applyApproved(ctx: ExecutionContext, approved: ApprovedPatch): Promise<ExecutionResult> {
+    const def = ctx.spec.definition;
+    const input = (ctx.input ?? {}) as Record<string, unknown>;
+    const repo = def.workspace?.repo ?? (typeof input['repo'] === 'string' ? input['repo'] : undefined);
+    if (!repo) {
+      return { status: 'failed', failureClass: 'orchestration_error', retryable: false, error: { message: 'an approved patch needs a repository to apply to (spec.workspace.repo or input.repo)' } };
+    }
+    const workspace = await createWorkspace({
+      repo,
+      baseRef: def.workspace?.baseRef ?? 'HEAD',
+      taskId: ctx.task.id,
+      attempt: ctx.attempt,
+      root: this.options.workspaceRoot ?? path.join(os.tmpdir(), 'gaffer-workspaces'),
+    });
+    let result: ExecutionResult | undefined;
+    const patchFile = path.join(os.tmpdir(), `gaffer-approved-${ctx.task.id.slice(-12)}-${ctx.attempt}.diff`);
+    try {
+      const { content } = await getArtifact(ctx.resources.db.drizzle, ctx.resources.blobs, approved.patchSha256);
+      fs.writeFileSync(patchFile, content);
+      const callId = `apply-${ctx.attempt}`;
+      await ctx.record('tool_call', { callId, name: 'apply_patch', arguments: { approvalId: approved.approvalId, patchSha256: approved.patchSha256 }, risk: 'write' });
+      const applied = await runCommand(['git', 'apply', '--whitespace=nowarn', patchFile], { cwd: workspace.path, signal: ctx.signal });
+      const message = applied.exitCode === 0 ? 'applied' : `git apply failed: ${applied.stderr.toString('utf8').trim() || applied.spawnError || applied.exitCode}`;
+      await ctx.record('tool_result', { callId, name: 'apply_patch', output: message, isError: applied.exitCode !== 0, durationMs: applied.durationMs });
+      if (applied.exitCode !== 0) {
+        return (result = { status: 'failed', failureClass: 'orchestration_error', retryable: false, error: { message: `the approved patch does not apply: ${message}` } });
+      }
+      const diff = await workspace.diff();
+      const sha = await ctx.artifact(diff.patch, { name: 'final.diff', contentType: 'text/x-diff' });
+      const extra = { mode: 'propose', appliedApproval: approved.approvalId, diff: { sha256: sha, files: diff.files, linesAdded: diff.linesAdded, linesRemoved: diff.linesRemoved, branch: workspace.branch } };
+      const output = { summary: `applied the patch approved in ${approved.approvalId}` };
+      const verification = await verifyAttempt(ctx, { workspace: workspace.path, diff, toolOutputs: [], finalOutput: output });
+      return (result = verifiedResult(verification, output, extra, 'the approved patch'));
+    } finally {
+      fs.rmSync(patchFile, { force: true });
+      if (result?.status === 'succeeded') await workspace.remove();
+      else await workspace.markFailed(result?.status === 'failed' ? String(result.error['message'] ?? '') : 'aborted');
+    }
+  }
+
   private async finalize(
     ctx: ExecutionContext,
-    result: ExecutionResult,
+    result: LoopResult,
     root: string,
     mode: Mode,
     workspace: Workspace | undefined,
     overlay: ProposalOverlay | undefined,
   ): Promise<ExecutionResult> {
     const extra: Record<string, unknown> = { mode };
+    let diff: WorkspaceDiff | undefined;
+    let proposal: Proposal | undefined;
     if (overlay) {
       const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-proposal-'));
       try {
         const patch = await overlay.patch(root, scratchDir);
         if (patch) {
           const sha = await ctx.artifact(patch, { name: 'proposed.diff', contentType: 'text/x-diff' });
-          extra['proposedPatch'] = { patch, sha256: sha, files: [...overlay.files.keys()].sort() };
+          const files = [...overlay.files.keys()].sort();
+          extra['proposedPatch'] = { patch, sha256: sha, files };
+          proposal = { patchSha256: sha, files };
         }
       } finally {
         fs.rmSync(scratchDir, { recursive: true, force: true });
       }
     } else if (workspace) {
-      const diff = await workspace.diff();
+      diff = await workspace.diff();
       const sha = await ctx.artifact(diff.patch, { name: 'final.diff', contentType: 'text/x-diff' });
       extra['diff'] = { sha256: sha, files: diff.files, linesAdded: diff.linesAdded, linesRemoved: diff.linesRemoved, branch: workspace.branch };
-      extra['diffSummary'] = diff;
     }
-    if (result.status !== 'succeeded') {
-      delete extra['diffSummary'];
-      return { ...result, error: { ...result.error, ...extra } };
-    }
-    // A proposal is verified once a person approves it and it is applied, not before.
-    if (overlay) return { ...result, output: { ...(result.output as Record<string, unknown>), ...extra, verification: { verdict: null, pending: 'approval of the proposed patch' } } };
-    // The agent claimed completion; the acceptance gate decides whether it is done.
+    if (result.status !== 'succeeded') return { ...result, error: { ...result.error, ...extra } };
     const output = result.output as Record<string, unknown>;
-    const verification = await verifyAttempt(ctx, {
-      workspace: root,
-      ...(extra['diffSummary'] ? { diff: extra['diffSummary'] as WorkspaceDiff } : {}),
-      toolOutputs: this.toolOutputs.get(ctx) ?? [],
-      finalOutput: output,
-    });
-    delete extra['diffSummary'];
-    const verified = { verdict: verification.verdict ?? null, score: verification.score, reasons: verification.reasons, failing: verification.failing };
-    if (verification.verdict === undefined) return { status: 'succeeded', output: { ...output, ...extra, verification: { ...verified, verified: false } } };
-    if (verification.verdict === 'passed') return { status: 'succeeded', verdict: 'passed', output: { ...output, ...extra, verification: verified } };
-    const failed: Extract<ExecutionResult, { status: 'failed' }> = {
-      status: 'failed',
-      verdict: verification.verdict,
-      failureClass: verification.failureClass ?? 'unknown',
-      error: { message: `the agent finished but verification ${verification.verdict === 'error' ? 'could not be completed' : 'failed'}: ${verification.reasons.join('; ')}`, summary: output['summary'], verification: verified, ...extra },
-    };
+    // A proposal waits for a person; approving it applies it and verifies it then (applyApproved).
+    if (proposal) {
+      if (typeof output['summary'] === 'string') proposal.summary = output['summary'];
+      return { status: 'proposed', proposal, output: { ...output, ...extra } };
+    }
+    if (overlay) return { status: 'succeeded', output: { ...output, ...extra, proposedPatch: null } };
+    // The agent claimed completion; the acceptance gate decides whether it is done.
+    const verification = await verifyAttempt(ctx, { workspace: root, ...(diff ? { diff } : {}), toolOutputs: this.toolOutputs.get(ctx) ?? [], finalOutput: output });
+    const verdict = verifiedResult(verification, output, extra, 'the agent');
+    if (verdict.status !== 'failed') return verdict;
     const previous = previousAttempt(ctx);
-    const same = previous && sameFailures(previous.failing, verification.failing);
-    if (same) {
-      failed.retryable = false;
+    if (previous && sameFailures(previous.failing, verification.failing)) {
+      verdict.retryable = false;
+      verdict.error['noProgress'] = true;
       await ctx.record('decision', {
         decisionType: 'retry',
         inputs: { attempt: ctx.attempt, previousAttempt: ctx.attempt - 1, failing: verification.failing.map((f) => ({ validator: f.validator, signature: f.signature })) },
         output: { retry: false },
         reason: `no progress: the same checks failed the same way as in attempt ${ctx.attempt - 1}`,
       });
-      failed.error['noProgress'] = true;
     }
-    return failed;
+    return verdict;
   }
 
-  private async loop(ctx: ExecutionContext, profile: ProfileVersionRecord, prompt: string, env: ToolEnv): Promise<ExecutionResult> {
+  private async loop(ctx: ExecutionContext, profile: ProfileVersionRecord, prompt: string, env: ToolEnv): Promise<LoopResult> {
     const def = ctx.spec.definition;
     const budgets = def.budgets;
     const allowedTools = def.toolPolicy.allowedTools ?? profile.definition.tools;
@@ -368,4 +409,15 @@ function sameFailures(a: FailingCheck[], b: FailingCheck[]): boolean {
   if (a.length === 0 || a.length !== b.length) return false;
   const signatures = new Set(a.map((f) => f.signature));
   return b.every((f) => signatures.has(f.signature));
+}
+
+interface ApprovedPatch {
+  approvalId: string;
+  patchSha256: string;
+}
+
+/** The patch a person approved for this very attempt (set by the approval: overrides.applyPatch). */
+function approvedPatch(ctx: ExecutionContext): ApprovedPatch | undefined {
+  const apply = (ctx.task.overrides as { applyPatch?: ApprovedPatch & { forAttempt?: number } } | null)?.applyPatch;
+  return apply && apply.forAttempt === ctx.attempt ? apply : undefined;
 }

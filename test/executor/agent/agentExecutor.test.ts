@@ -195,7 +195,7 @@ describe('AgentExecutor', () => {
       { workspace: { repo }, toolPolicy: { mode: 'propose' } },
     );
     const result = await executor().execute(ctx);
-    expect(result.status).toBe('succeeded');
+    expect(result).toMatchObject({ status: 'proposed', proposal: { files: ['NOTES.md', 'add.js'], summary: 'proposed' } });
     const results = ofType(rec, 'tool_result');
     expect(results[1]!['output']).toContain('a + b'); // reads see the overlay
     expect(results[3]).toMatchObject({ callId: 'p4', isError: true, denied: { reason: expect.stringContaining('propose mode') as unknown } });
@@ -207,8 +207,9 @@ describe('AgentExecutor', () => {
     expect(patch?.content).toContain('+exports.add = (a, b) => a + b;');
     expect(patch?.content).toContain('+++ b/NOTES.md');
     expect(rec.artifacts.find((a) => a.name === 'final.diff')).toBeUndefined();
-    const output = (result as { output: { proposedPatch: { patch: string } } }).output;
+    const output = (result as { output: { proposedPatch: { patch: string; sha256: string } } }).output;
     expect(output.proposedPatch.patch).toBe(patch?.content);
+    expect((result as { proposal: { patchSha256: string } }).proposal.patchSha256).toBe(output.proposedPatch.sha256);
     // The patch applies cleanly to the base: check it in a fresh clone.
     const check = path.join(tmp, `check-${++counter}`);
     git(tmp, 'clone', '-q', repo, check);

@@ -181,6 +181,46 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     expect(out.reason).toMatch(/required/);
   });
 
+  it('propose mode: the patch becomes an approval; approving applies it to a fresh workspace and verifies it', async () => {
+    const model = `propose-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a + b'), finish('f1'));
+    await setup(`propose-${backend.name}`, model, { validators: [testsPass] }, { toolPolicy: { mode: 'propose' } });
+    const { task } = await gaffer.tasks.submit({ spec: `propose-${backend.name}` });
+    const waiting = await waitFor('the proposal', () => gaffer.tasks.get(task.id), (t) => t.status === 'awaiting_approval', 60_000);
+    expect(waiting.status).toBe('awaiting_approval');
+    const [approval] = await gaffer.approvals.list({ taskId: task.id, status: 'pending' });
+    expect(approval).toMatchObject({ kind: 'patch', request: { files: ['add.js'], summary: 'done', attempt: 1 } });
+    const patch = (await gaffer.artifacts.get((approval!.request as { patchSha256: string }).patchSha256)).content.toString();
+    expect(patch).toContain('+exports.add = (a, b) => a + b;');
+    expect(server.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === model)).toHaveLength(2);
+
+    await gaffer.approvals.decide({ id: approval!.id, decision: 'approved', note: 'looks right', principal: 'token:reviewer' });
+    const done = await finished(task.id);
+    expect(done.status).toBe('succeeded');
+    const attempts = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(attempts.map((a) => [a.attempt, a.status, a.verdict])).toEqual([
+      [1, 'succeeded', null],
+      [2, 'succeeded', 'passed'],
+    ]);
+    // The second attempt applied the patch and ran the checks, with no model call.
+    expect(server.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === model)).toHaveLength(2);
+    const events = await eventsOf(attempts[1]!.id);
+    expect(events.find((e) => e.type === 'tool_call')!.payload).toMatchObject({ name: 'apply_patch', arguments: { approvalId: approval!.id } });
+    expect(events.find((e) => e.type === 'validator_result')!.payload).toMatchObject({ validator: 'tests', verdict: 'passed' });
+    const log = await gaffer.tasks.events(task.id);
+    expect(log.find((e) => e.type === 'approval_decided')).toMatchObject({ principal: 'token:reviewer', payload: { kind: 'patch', decision: 'approved', note: 'looks right' } });
+  });
+
+  it('propose mode: rejecting the patch rejects the task', async () => {
+    const model = `reject-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a + b'), finish('f1'));
+    await setup(`reject-${backend.name}`, model, { validators: [testsPass] }, { toolPolicy: { mode: 'propose' } });
+    const { task } = await gaffer.tasks.submit({ spec: `reject-${backend.name}` });
+    await waitFor('the proposal', () => gaffer.tasks.get(task.id), (t) => t.status === 'awaiting_approval', 60_000);
+    await gaffer.approvals.decide({ id: task.id, decision: 'rejected', note: 'not this way', principal: 'token:reviewer' });
+    expect((await gaffer.tasks.get(task.id)).status).toBe('rejected');
+  });
+
   it('runs the fallback spec as a new task linked to the original once retries are spent', async () => {
     const model = `primary-${backend.name}`;
     const fallbackModel = `fallback-${backend.name}`;
