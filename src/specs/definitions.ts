@@ -147,8 +147,21 @@ export const specDefinitionSchema = z.strictObject({
     .strictObject({
       mode: z.enum(MODES).default('autonomous'),
       allowedTools: z.array(z.string()).optional(),
-      allowedPaths: z.array(z.string()).optional(),
-      forbiddenPatterns: z.array(z.string()).optional(),
+      /** Globs (workspace-relative) that every write must match. */
+      allowedPaths: z.array(z.string().min(1)).optional(),
+      /** Regexes no written file content and no command line may match. */
+      forbiddenPatterns: z
+        .array(
+          z.string().refine((p) => {
+            try {
+              new RegExp(p, 'm');
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'must be a valid regular expression'),
+        )
+        .optional(),
     })
     .default({ mode: 'autonomous' }),
   budgets: z

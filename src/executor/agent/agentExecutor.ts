@@ -114,7 +114,15 @@ export class AgentExecutor implements TaskExecutor {
     const overlay = mode === 'propose' ? new ProposalOverlay() : undefined;
     let result: ExecutionResult | undefined;
     try {
-      const claimed = await this.loop(ctx, profile, prompt, { root, mode, signal: ctx.signal, ...(overlay ? { overlay } : {}) });
+      const policy = def.toolPolicy;
+      const claimed = await this.loop(ctx, profile, prompt, {
+        root,
+        mode,
+        signal: ctx.signal,
+        ...(overlay ? { overlay } : {}),
+        ...(policy.allowedPaths ? { allowedPaths: policy.allowedPaths } : {}),
+        ...(policy.forbiddenPatterns ? { forbiddenPatterns: policy.forbiddenPatterns.map((p) => new RegExp(p, 'm')) } : {}),
+      });
       return (result = await this.finalize(ctx, claimed, root, mode, workspace, overlay));
     } finally {
       if (workspace) {

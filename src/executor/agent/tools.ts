@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { matchesAny } from '../../acceptance/glob.js';
 import type { Mode } from '../../db/vocabulary.js';
 import { runCommand, scrubbedEnv } from '../runCommand.js';
 import { resolveInside, sandboxedCommand, SandboxViolation } from '../../workspace/sandbox.js';
@@ -103,6 +104,10 @@ export interface ToolEnv {
   mode: Mode;
   /** Set in propose mode. */
   overlay?: ProposalOverlay;
+  /** The spec's toolPolicy.allowedPaths: globs (workspace-relative) that writes must match. */
+  allowedPaths?: readonly string[];
+  /** The spec's toolPolicy.forbiddenPatterns: no write may contain, and no command match, these. */
+  forbiddenPatterns?: readonly RegExp[];
   signal: AbortSignal;
 }
 
@@ -139,6 +144,11 @@ function readText(env: ToolEnv, requested: string): { abs: string; rel: string; 
 }
 
 function writeText(env: ToolEnv, abs: string, rel: string, content: string): void {
+  if (env.allowedPaths && !matchesAny(rel, env.allowedPaths)) {
+    throw new ToolDenied(`writing ${rel} is not allowed: the spec's tool policy allows writes only to ${env.allowedPaths.join(', ')}`);
+  }
+  const forbidden = env.forbiddenPatterns?.find((p) => p.test(content));
+  if (forbidden) throw new ToolDenied(`the new content of ${rel} matches the forbidden pattern /${forbidden.source}/ of the spec's tool policy`);
   if (env.overlay) {
     env.overlay.set(rel, content);
     return;
@@ -290,6 +300,9 @@ export const STANDARD_TOOLS: readonly AgentTool[] = [
         const denial = readOnlyCommandDenial(args.argv);
         if (denial) throw new ToolDenied(denial);
       }
+      const command = args.argv.join(' ');
+      const forbidden = env.forbiddenPatterns?.find((p) => p.test(command));
+      if (forbidden) throw new ToolDenied(`the command matches the forbidden pattern /${forbidden.source}/ of the spec's tool policy`);
       const result = await sandboxedCommand(args.argv, {
         workspace: env.root,
         timeoutMs: args.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,

@@ -31,6 +31,24 @@ describe('agent tools', () => {
     expect(r.output).toBe('src/a.ts:2:function foo() {}');
   });
 
+  it("the spec's allowedPaths and forbiddenPatterns deny writes and commands, with the reason", async () => {
+    const e: ToolEnv = { ...env(), allowedPaths: ['src/**'], forbiddenPatterns: [/eval\(/, /rm -rf/] };
+    const outside = await runTool(tool('write_file'), { path: 'README.md', content: 'x' }, e);
+    expect(outside).toMatchObject({ isError: true, denied: { reason: expect.stringContaining('allows writes only to src/**') as unknown } });
+    expect(fs.existsSync(path.join(e.root, 'README.md'))).toBe(false);
+    const evil = await runTool(tool('write_file'), { path: 'src/a.js', content: 'eval(input)' }, e);
+    expect(evil).toMatchObject({ isError: true, denied: { reason: expect.stringContaining('/eval\\(/') as unknown } });
+    expect(fs.existsSync(path.join(e.root, 'src', 'a.js'))).toBe(false);
+    const fine = await runTool(tool('write_file'), { path: 'src/a.js', content: 'ok()' }, e);
+    expect(fine.isError).toBe(false);
+    const edited = await runTool(tool('edit_file'), { path: 'src/a.js', search: 'ok()', replace: 'eval(x)' }, e);
+    expect(edited).toMatchObject({ isError: true, denied: {} });
+    expect(fs.readFileSync(path.join(e.root, 'src', 'a.js'), 'utf8')).toBe('ok()');
+    const command = await runTool(tool('run_command'), { argv: ['sh', '-c', 'rm -rf src'] }, e);
+    expect(command).toMatchObject({ isError: true, denied: { reason: expect.stringContaining('forbidden pattern /rm -rf/') as unknown } });
+    expect(fs.existsSync(path.join(e.root, 'src', 'a.js'))).toBe(true);
+  });
+
   it('invalid arguments are a tool error, not a crash', async () => {
     const r = await runTool(tool('read_file'), { nope: 1 }, env());
     expect(r).toMatchObject({ isError: true, output: expect.stringContaining('invalid arguments for read_file') as unknown });
