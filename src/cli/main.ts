@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { isGafferError } from '../errors.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerRunCommands } from './commands/runs.js';
+import { registerScriptedModelCommand } from './commands/scriptedModel.js';
 import { registerScheduleCommands } from './commands/schedules.js';
 import { registerSpecCommands } from './commands/specs.js';
 import { registerTaskCommands } from './commands/tasks.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerTaskCommands(program, io);
   registerScheduleCommands(program, io);
   registerClassifyCommand(program, io);
+  registerScriptedModelCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
