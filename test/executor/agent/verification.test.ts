@@ -117,6 +117,24 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     expect(refinement.payload).toMatchObject({ inputs: { previousAttempt: 1, failing: [{ validator: 'tests', verdict: 'failed' }] }, output: { diffIncluded: true } });
   });
 
+  it('retries an attempt that broke compilation with the compiler output in its prompt, then passes', async () => {
+    const model = `compile-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a +* b)'), finish('f1'), edit('e2', 'a - b', 'a + b'), finish('f2'));
+    const build = { type: 'command', name: 'build', config: { argv: ['node', '--check', 'add.js'] }, required: true };
+    await setup(`compile-${backend.name}`, model, { validators: [build, testsPass], retry: { policy: 'fixed', maxRetries: 1, backoffMs: 0 } });
+    const { task } = await gaffer.tasks.submit({ spec: `compile-${backend.name}` });
+    expect((await finished(task.id)).status).toBe('succeeded');
+    const attempts = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(attempts.map((a) => [a.status, a.verdict, a.failureClass])).toEqual([
+      ['failed', 'failed', 'compile_error'],
+      ['succeeded', 'passed', null],
+    ]);
+    const firstCall = (await eventsOf(attempts[1]!.id)).find((e) => e.type === 'llm_call')!.payload as { request: { messages: unknown } };
+    const prompt = JSON.stringify(firstCall.request.messages);
+    expect(prompt).toContain('SyntaxError');
+    expect(prompt).toContain('build (command, failed)');
+  });
+
   it('routes a retry to a stronger profile and records the profile version on each run', async () => {
     const cheap = `cheap-${backend.name}`;
     const strong = `strong-${backend.name}`;
