@@ -11,6 +11,7 @@ import { approvals, runs, tasks } from '../db/schema.js';
 import type { FailureClass, RunStatus, TaskStatus, Verdict } from '../db/vocabulary.js';
 import { insertBatch, prepareBatch, recordsetJson, type PreparedBatch } from '../events/appendEvents.js';
 import { GafferError } from '../errors.js';
+import { classifyFailure } from '../failures/classifier.js';
 import type { Proposal } from '../executor/types.js';
 import { uuidv7 } from '../util/ids.js';
 import type { Resources, RunEventsAppended } from '../resources.js';
@@ -193,6 +194,38 @@ export async function completeTask(res: Resources, input: CompleteInput): Promis
   return completeInTransaction(res, input, principal);
 }
 
+/**
+ * Every failed attempt leaves with a failure class and its context: an executor that classified
+ * its failure keeps its class; otherwise the failure classifier reads what the error holds (the
+ * command, exit code, signal, stdout and stderr tails, the message). The classifier's answer —
+ * class, confidence, context (file, line, error codes, failing tests, summary) — is stored in the
+ * error as `classification`, so it is on the run, in its run_finished event, and in the task's
+ * lastError for the next attempt.
+ */
+export function classified(outcome: AttemptOutcome): AttemptOutcome {
+  if (outcome.status !== 'failed' && outcome.status !== 'timed_out') return outcome;
+  const e = outcome.error as { message?: unknown; command?: unknown; exitCode?: unknown; signal?: unknown; stdout?: unknown; stderr?: unknown; stage?: unknown };
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const stderr = [text(e.stderr), text(e.message)].filter(Boolean).join('\n');
+  const result = classifyFailure({
+    ...(text(e.stage) ? { stage: text(e.stage)! } : {}),
+    ...(Array.isArray(e.command) || typeof e.command === 'string' ? { command: e.command as string | string[] } : {}),
+    ...(typeof e.exitCode === 'number' || e.exitCode === null ? { exitCode: e.exitCode as number | null } : {}),
+    ...(typeof e.signal === 'string' ? { signal: e.signal } : {}),
+    stdout: text(e.stdout) ?? '',
+    stderr,
+  });
+  const failureClass = outcome.failureClass ?? (outcome.status === 'timed_out' ? 'timeout' : result.failureClass);
+  return {
+    ...outcome,
+    failureClass,
+    error: {
+      ...outcome.error,
+      classification: { failureClass: result.failureClass, confidence: result.confidence, context: result.context, ...(outcome.failureClass ? { decidedBy: 'executor' } : {}) },
+    },
+  };
+}
+
 /** Every completion the one-statement path does not take: failures, retries, dependents, fencing. */
 async function completeInTransaction(res: Resources, input: CompleteInput, principal: string): Promise<CompleteResult> {
   const spec = await specFor(res, input.taskId, input.specVersionId);
@@ -206,7 +239,7 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       );
     }
     await releaseSlot(tx, task.concurrencyKey);
-    const { outcome } = input;
+    const outcome = classified(input.outcome);
     await closeRun(res, tx, input.runId, outcome);
     await tx.update(tasks).set({ leaseOwner: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
 
