@@ -28,6 +28,7 @@ import {
 
 import * as specStore from './specs/specStore.js';
 import { submitTask, type SubmitTaskInput } from './tasks/submitTask.js';
+import { listDecisions, type DecisionFilter } from './decisions/decisions.js';
 import { cancelTask, getTask, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
 import { readTaskEvents } from './tasks/taskEvents.js';
 import { decideApproval, getApproval, listApprovals, type ApprovalHandler } from './approvals/approvals.js';
@@ -92,6 +93,10 @@ export interface Gaffer {
     list(input?: ListTasksInput): ReturnType<typeof listTasks>;
     cancel(id: string, principal: string, reason?: string): ReturnType<typeof cancelTask>;
     events(id: string, after?: number, limit?: number): ReturnType<typeof readTaskEvents>;
+  };
+  readonly decisions: {
+    /** The decision log, newest first (routing, gate, refinement_cycle, retry, fallback, custom). */
+    list(filter?: DecisionFilter): ReturnType<typeof listDecisions>;
   };
   readonly approvals: {
     decide(input: { id: string; decision: 'approved' | 'rejected'; note?: string; principal: string }): ReturnType<typeof decideApproval>;
@@ -191,6 +196,9 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
       list: (input) => listTasks(res, input),
       cancel: (id, principal, reason) => cancelTask(res, id, principal, reason),
       events: (id, after, limit) => readTaskEvents(res, id, after, limit),
+    },
+    decisions: {
+      list: (filter) => listDecisions(res, filter),
     },
     approvals: {
       decide: (input) => decideApproval(res, input, (r, approval) => approvalHandlers.get(approval.kind)?.(r, approval) ?? Promise.resolve()),

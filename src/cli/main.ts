@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isGafferError } from '../errors.js';
 import { registerClassifyCommand } from './commands/classify.js';
+import { registerDecisionCommands } from './commands/decisions.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScriptedModelCommand } from './commands/scriptedModel.js';
 import { registerScheduleCommands } from './commands/schedules.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerTaskCommands(program, io);
   registerScheduleCommands(program, io);
   registerClassifyCommand(program, io);
+  registerDecisionCommands(program, io);
   registerScriptedModelCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;

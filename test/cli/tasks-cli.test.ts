@@ -14,6 +14,7 @@ import { approvalRoutes } from '../../src/api/routes/approvals.js';
 import { specRoutes } from '../../src/api/routes/specs.js';
 import { taskRoutes } from '../../src/api/routes/tasks.js';
 import { API_PREFIX, buildServer } from '../../src/api/server.js';
+import { registerDecisionCommands } from '../../src/cli/commands/decisions.js';
 import { localPrincipal, registerSpecCommands } from '../../src/cli/commands/specs.js';
 import { parseDuration, registerTaskCommands, submitRequest } from '../../src/cli/commands/tasks.js';
 import { UsageError, type CliIo } from '../../src/cli/io.js';
@@ -41,6 +42,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerSpecCommands(program, io);
   registerTaskCommands(program, io);
+  registerDecisionCommands(program, io);
   let code = 0;
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -332,6 +334,23 @@ command: ["true"]
     const done = await waitFor('npm test', () => gaffer.tasks.get(tests.id), (t) => t.status !== 'queued' && t.status !== 'running', 60_000);
     expect(done.status).toBe('succeeded');
     expect(JSON.stringify(done.result)).toContain('suite ok');
+  });
+
+  it('gaffer decision list reads the decision log with filters, as a table and as JSON', async () => {
+    const run = await gaffer.runs.create({ name: 'decisions' });
+    await gaffer.events.append(run.id, [
+      { type: 'decision', payload: { decisionType: 'routing', inputs: { complexity: 0.2 }, output: { profile: 'small' }, confidence: 0.8, reason: 'cheapest covering' } },
+      { type: 'decision', payload: { decisionType: 'gate', inputs: {}, output: { verdict: 'passed' } } },
+    ]);
+    const listed = await op('decision', 'list', '--run', run.id, '--json');
+    expect(listed.json.decisions.map((d: Json) => d.decisionType)).toEqual(['gate', 'routing']);
+    const routing = await op('decision', 'list', '--run', run.id, '--type', 'routing');
+    expect(routing.out).toContain('TYPE');
+    expect(routing.out).toContain('cheapest covering');
+    expect(routing.out).not.toContain('gate');
+    const bad = await op('decision', 'list', '--since', 'yesterday');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--since');
   });
 });
 

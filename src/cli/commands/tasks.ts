@@ -52,7 +52,7 @@ function parseTime(text: string): Date {
   return date;
 }
 
-function parseInteger(flag: string, text: string, min: number, max: number): number {
+export function parseInteger(flag: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not '${text}'`);
   return n;
@@ -97,7 +97,7 @@ interface Submitted {
   approvalId?: string;
 }
 
-async function withApi<T>(program: Command, use: (api: CliApi) => Promise<T>): Promise<T> {
+export async function withApi<T>(program: Command, use: (api: CliApi) => Promise<T>): Promise<T> {
   const api = await connect(program.opts<GlobalOptions>());
   try {
     return await use(api);
