@@ -29,6 +29,7 @@ import {
 import * as specStore from './specs/specStore.js';
 import { submitTask, type SubmitTaskInput } from './tasks/submitTask.js';
 import { listDecisions, type DecisionFilter } from './decisions/decisions.js';
+import { getStats, type StatsQuery } from './outcomes/stats.js';
 import { cancelTask, getTask, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
 import { readTaskEvents } from './tasks/taskEvents.js';
 import { decideApproval, getApproval, listApprovals, type ApprovalHandler } from './approvals/approvals.js';
@@ -94,6 +95,8 @@ export interface Gaffer {
     cancel(id: string, principal: string, reason?: string): ReturnType<typeof cancelTask>;
     events(id: string, after?: number, limit?: number): ReturnType<typeof readTaskEvents>;
   };
+  /** Success rates and cost by profile, spec, failure class or day (from outcomes). */
+  stats(query?: StatsQuery): ReturnType<typeof getStats>;
   readonly decisions: {
     /** The decision log, newest first (routing, gate, refinement_cycle, retry, fallback, custom). */
     list(filter?: DecisionFilter): ReturnType<typeof listDecisions>;
@@ -197,6 +200,7 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
       cancel: (id, principal, reason) => cancelTask(res, id, principal, reason),
       events: (id, after, limit) => readTaskEvents(res, id, after, limit),
     },
+    stats: (query) => getStats(res, query),
     decisions: {
       list: (filter) => listDecisions(res, filter),
     },

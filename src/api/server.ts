@@ -22,7 +22,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { runRoutes } from './routes/runs.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
-import { decisionRoutes } from './routes/decisions.js';
+import { decisionRoutes, statsRoutes } from './routes/decisions.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { specRoutes } from './routes/specs.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -92,6 +92,7 @@ export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = 
       await api.register(taskRoutes(gaffer));
       await api.register(approvalRoutes(gaffer));
       await api.register(decisionRoutes(gaffer));
+      await api.register(statsRoutes(gaffer));
       await api.register(scheduleRoutes(gaffer));
     },
     { prefix: API_PREFIX },

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isGafferError } from '../errors.js';
 import { registerClassifyCommand } from './commands/classify.js';
-import { registerDecisionCommands } from './commands/decisions.js';
+import { registerDecisionCommands, registerStatsCommand } from './commands/decisions.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScriptedModelCommand } from './commands/scriptedModel.js';
 import { registerScheduleCommands } from './commands/schedules.js';
@@ -41,6 +41,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerScheduleCommands(program, io);
   registerClassifyCommand(program, io);
   registerDecisionCommands(program, io);
+  registerStatsCommand(program, io);
   registerScriptedModelCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -435,3 +435,43 @@ export const taskTransitions = pgTable(
   },
   (t) => [primaryKey({ name: 'task_transitions_pkey', columns: [t.fromStatus, t.toStatus] })],
 );
+
+/**
+ * One row per finished run, success or failure: what the learning loop and `GET /api/v1/stats`
+ * read. Written by the database itself (trigger runs_outcome, migration 0007) the moment a run
+ * leaves `running`, whichever path finished it, from the run and its events.
+ */
+export const outcomes = pgTable(
+  'outcomes',
+  {
+    runId: uuid('run_id')
+      .primaryKey()
+      .references(() => runs.id),
+    taskId: uuid('task_id').references(() => tasks.id),
+    attempt: integer('attempt'),
+    specVersionId: uuid('spec_version_id').references(() => specVersions.id),
+    profileVersionId: uuid('profile_version_id').references(() => profileVersions.id),
+    status: text('status', { enum: RUN_STATUSES }).notNull(),
+    success: boolean('success').notNull(),
+    verdict: text('verdict', { enum: VERDICTS }),
+    failureClass: text('failure_class', { enum: FAILURE_CLASSES }),
+    costUsd: numeric('cost_usd', { precision: 14, scale: 6, mode: 'number' }).notNull().default(0),
+    durationMs: bigint('duration_ms', { mode: 'number' }),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+    /** The routing decision's rule and reason, when the run was routed. */
+    routeRule: text('route_rule'),
+    routeReason: text('route_reason'),
+    diffFiles: integer('diff_files'),
+    diffLines: integer('diff_lines'),
+    /** Validator name → duration (ms), from the run's validator_result events. */
+    validatorDurations: jsonb('validator_durations').notNull().default({}),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    check('outcomes_status_check', sql.raw(`status IN ${sqlList(RUN_STATUSES)}`)),
+    index('outcomes_finished_at_idx').on(t.finishedAt),
+    index('outcomes_profile_idx').on(t.profileVersionId, t.finishedAt),
+    index('outcomes_spec_idx').on(t.specVersionId, t.finishedAt),
+  ],
+);

@@ -14,7 +14,7 @@ import { approvalRoutes } from '../../src/api/routes/approvals.js';
 import { specRoutes } from '../../src/api/routes/specs.js';
 import { taskRoutes } from '../../src/api/routes/tasks.js';
 import { API_PREFIX, buildServer } from '../../src/api/server.js';
-import { registerDecisionCommands } from '../../src/cli/commands/decisions.js';
+import { registerDecisionCommands, registerStatsCommand } from '../../src/cli/commands/decisions.js';
 import { localPrincipal, registerSpecCommands } from '../../src/cli/commands/specs.js';
 import { parseDuration, registerTaskCommands, submitRequest } from '../../src/cli/commands/tasks.js';
 import { UsageError, type CliIo } from '../../src/cli/io.js';
@@ -43,6 +43,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   registerSpecCommands(program, io);
   registerTaskCommands(program, io);
   registerDecisionCommands(program, io);
+  registerStatsCommand(program, io);
   let code = 0;
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -351,6 +352,18 @@ command: ["true"]
     const bad = await op('decision', 'list', '--since', 'yesterday');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--since');
+  });
+
+  it('gaffer stats sums finished runs up, as a table and as JSON', async () => {
+    const run = await gaffer.runs.create({ name: 'for stats' });
+    await gaffer.runs.finish(run.id, { status: 'succeeded' });
+    const json = await op('stats', '--by', 'failure_class', '--since', '1h', '--json');
+    expect(json.json).toMatchObject({ by: 'failure_class' });
+    expect(json.json.total.runs).toBeGreaterThanOrEqual(1);
+    const text = await op('stats', '--by', 'day');
+    expect(text.out).toContain('SUCCESS');
+    expect(text.out).toContain(new Date().toISOString().slice(0, 10));
+    expect((await op('stats', '--since', 'last week')).code).toBe(2);
   });
 });
 

@@ -108,6 +108,7 @@ describe.each(testBackends())('migrations from an empty database on $name', (bac
     expect(triggers.map((t) => t.tgname).sort()).toEqual([
       'events_no_truncate',
       'events_no_update_delete',
+      'runs_outcome',
       'runs_status_rule',
       'task_events_no_truncate',
       'task_events_no_update_delete',

@@ -1,11 +1,12 @@
 /**
- * /api/v1/decisions: the decision log (src/decisions/decisions.ts), newest first, with filters and
- * a keyset cursor. Needs 'read'.
+ * /api/v1/decisions — the decision log (src/decisions/decisions.ts), newest first, with filters and
+ * a keyset cursor — and /api/v1/stats, the outcomes summed up. Both need 'read'.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MAX_DECISIONS_PAGE } from '../../decisions/decisions.js';
+import { STATS_GROUPINGS } from '../../outcomes/stats.js';
 import type { Gaffer } from '../../gaffer.js';
 import { errorEnvelope } from '../views.js';
 
@@ -57,6 +58,53 @@ export function decisionRoutes(gaffer: Gaffer): FastifyPluginAsync {
           ...(q.since ? { since: new Date(q.since) } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
         });
+      },
+    );
+  };
+}
+
+const statsFigures = {
+  runs: z.number().int(),
+  successes: z.number().int(),
+  failures: z.number().int(),
+  successRate: z.number().nullable(),
+  costUsd: z.number(),
+  avgCostUsd: z.number().nullable(),
+  avgDurationMs: z.number().nullable(),
+};
+
+export const statsQuery = z.strictObject({
+  by: z.enum(STATS_GROUPINGS).default('profile'),
+  since: z.iso.datetime({ offset: true }).optional().describe('default: 7 days before until'),
+  until: z.iso.datetime({ offset: true }).optional().describe('default: now'),
+});
+
+/** GET /api/v1/stats: success rates and cost from outcomes, by profile, spec, failure class or day. */
+export function statsRoutes(gaffer: Gaffer): FastifyPluginAsync {
+  return async (app) => {
+    app.withTypeProvider<ZodTypeProvider>().get(
+      '/stats',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['stats'],
+          summary: 'Success rates and cost of finished runs, by profile, spec, failure class or day, over a time window',
+          querystring: statsQuery,
+          response: {
+            200: z.object({
+              by: z.enum(STATS_GROUPINGS),
+              since: z.string(),
+              until: z.string(),
+              total: z.object(statsFigures),
+              groups: z.array(z.object({ key: z.string(), ...statsFigures })),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        return gaffer.stats({ by: q.by, ...(q.since ? { since: new Date(q.since) } : {}), ...(q.until ? { until: new Date(q.until) } : {}) });
       },
     );
   };

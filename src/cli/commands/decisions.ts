@@ -4,12 +4,18 @@
  * The decision log, newest first: why each profile was chosen (routing), what the gate decided,
  * what a retry was told (refinement_cycle), retries and fallbacks, and any decision an agent
  * recorded. Talks to the running server when there is one, else opens the database.
+ *
+ * gaffer stats [--by profile|spec|failure_class|day] [--since 7d|TIME] [--until TIME] [--json]
+ *
+ * Success rates and cost of finished runs (outcomes), grouped, over a time window.
  */
 import type { Command } from 'commander';
 import type { DecisionRecord } from '../../decisions/decisions.js';
 import { table } from '../format.js';
 import { UsageError, type CliIo } from '../io.js';
-import { parseInteger, withApi } from './tasks.js';
+import { STATS_GROUPINGS, type Stats, type StatsGrouping } from '../../outcomes/stats.js';
+import { Option } from 'commander';
+import { parseDuration, parseInteger, withApi } from './tasks.js';
 
 interface ListOptions {
   type?: string;
@@ -85,5 +91,48 @@ export function registerDecisionCommands(program: Command, io: CliIo): void {
         ),
       );
       if (page.next) io.stdout(`more: --cursor ${page.next}`);
+    });
+}
+
+/** `--since 7d` (that long before now) or an ISO time. */
+function parseSince(flag: string, text: string): Date {
+  if (/^\d+(ms|s|m|h|d)$/.test(text)) return new Date(Date.now() - parseDuration(text));
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new UsageError(`${flag} must be a duration (30m, 7d) or an ISO 8601 time, not '${text}'`);
+  return new Date(at);
+}
+
+const pct = (rate: number | null): string => (rate === null ? '' : `${(rate * 100).toFixed(1)}%`);
+const usd = (n: number | null): string => (n === null ? '' : `$${n.toFixed(4)}`);
+const secs = (ms: number | null): string => (ms === null ? '' : `${(ms / 1000).toFixed(1)}s`);
+
+export function registerStatsCommand(program: Command, io: CliIo): void {
+  program
+    .command('stats')
+    .description('success rates and cost of finished runs, by profile, spec, failure class or day')
+    .addOption(new Option('--by <grouping>', 'how to group').choices(STATS_GROUPINGS).default('profile'))
+    .option('--since <when>', 'from this long ago (7d) or this time', '7d')
+    .option('--until <time>', 'up to this time (default: now)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { by: StatsGrouping; since: string; until?: string; json?: boolean }) => {
+      const since = parseSince('--since', opts.since);
+      const until = opts.until === undefined ? undefined : parseSince('--until', opts.until);
+      const stats = await withApi(program, (api) =>
+        api.call<Stats>({
+          local: (gaffer) => gaffer.stats({ by: opts.by, since, ...(until ? { until } : {}) }),
+          remote: async (http) => {
+            const q = new URLSearchParams({ by: opts.by, since: since.toISOString() });
+            if (until) q.set('until', until.toISOString());
+            return (await http.request('GET', `/stats?${q}`)) as Stats;
+          },
+        }),
+      );
+      if (opts.json) {
+        io.stdout(JSON.stringify(stats, null, 2));
+        return;
+      }
+      const row = (key: string, f: Stats['total']): string[] => [key, String(f.runs), String(f.successes), pct(f.successRate), usd(f.costUsd), usd(f.avgCostUsd), secs(f.avgDurationMs)];
+      io.stdout(`finished runs ${stats.since.slice(0, 16)}Z → ${stats.until.slice(0, 16)}Z, by ${stats.by}`);
+      io.stdout(table([...stats.groups.map((g) => row(g.key, g)), row('total', stats.total)], [stats.by.toUpperCase(), 'RUNS', 'OK', 'SUCCESS', 'COST', 'AVG COST', 'AVG TIME']));
     });
 }
