@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'drizzle/**', 'test-results/**', 'bench/results/**', '.gaffer/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'drizzle/**', 'test-results/**', 'bench/results/**', '.gaffer/**', 'scratch/**',
+    // The sample repository agents are pointed at in the README: the user's code (CommonJS), not ours.
+    'examples/agent/sample-repo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
