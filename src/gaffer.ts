@@ -145,6 +145,7 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
     redactor: new Redactor({ secretEnvVars: config.secretEnvVars, env: options.env ?? process.env }),
     logger,
     bus: new EventBus(),
+    classifierRules: config.classifierRules,
     now: options.now ?? (() => new Date()),
   };
   const res = resources;

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { BlobLocation } from './artifacts/artifactStore.js';
 import type { Database } from './db/connection.js';
 import type { Redactor } from './events/redact.js';
+import type { UserRule } from './failures/types.js';
 
 export interface RunEventsAppended {
   runId: string;
@@ -38,6 +39,8 @@ export interface Resources {
   readonly redactor: Redactor;
   readonly logger: Logger;
   readonly bus: EventBus;
+  /** The configured failure classifier rules (config `classifierRules`). */
+  readonly classifierRules?: readonly UserRule[];
   now(): Date;
 }
 

@@ -2,9 +2,12 @@
  * Every option Gaffer has, with its default and unit, in one zod schema. Environment variables and
  * CLI flags feed the same schema (`resolveConfig`); the result is frozen. Nothing runs at import.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatPath, validationError } from '../errors.js';
+import { userRulesSchema } from '../failures/userRules.js';
 
 /** Event payloads larger than this (bytes of JSON) are stored as an artifact and referenced. */
 export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
@@ -64,6 +67,11 @@ export const configSchema = z.object({
   leaseMs: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** Run the scheduler (periodic schedules, deferred reminders) in `gaffer serve`. */
   scheduler: z.boolean().default(true),
+  /**
+   * Your own failure classifier rules (pattern → class, with precedence), used wherever Gaffer
+   * classifies a failure: failed attempts, failed checks, `gaffer classify` (docs/glossary.md).
+   */
+  classifierRules: userRulesSchema.default([]),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -84,12 +92,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   if (env.GAFFER_WORKER_CONCURRENCY) out.workerConcurrency = env.GAFFER_WORKER_CONCURRENCY as unknown as number;
   if (env.GAFFER_LEASE_MS) out.leaseMs = env.GAFFER_LEASE_MS as unknown as number;
   if (env.GAFFER_SCHEDULER) out.scheduler = env.GAFFER_SCHEDULER !== 'false';
+  if (env.GAFFER_CLASSIFIER_RULES) out.classifierRules = readRulesFile(env.GAFFER_CLASSIFIER_RULES, 'classifierRules (GAFFER_CLASSIFIER_RULES)');
   if (env.GAFFER_SECRET_ENV) {
     out.secretEnvVars = env.GAFFER_SECRET_ENV.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
   }
   return out;
+}
+
+/** A JSON or YAML file holding a list of classifier rules; an unreadable one fails naming `where`. */
+export function readRulesFile(file: string, where: string): ConfigInput['classifierRules'] {
+  let rules: unknown;
+  try {
+    rules = parseYaml(fs.readFileSync(file, 'utf8')) as unknown; // YAML is a superset of JSON
+  } catch (err) {
+    throw validationError('configuration', [{ path: where, message: `cannot read rules from ${file}: ${(err as Error).message}` }]);
+  }
+  if (!Array.isArray(rules)) throw validationError('configuration', [{ path: where, message: `${file} must hold a list of rules ({ pattern, class, precedence?, flags?, name? })` }]);
+  return rules as ConfigInput['classifierRules'];
 }
 
 /** Validates and freezes a config; later sources win (defaults < env < explicit). */

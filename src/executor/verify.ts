@@ -20,6 +20,7 @@ import { runAcceptance, type AcceptanceResult } from '../acceptance/runAcceptanc
 import type { ValidationContext, ValidatorEvidence } from '../acceptance/types.js';
 import type { FailureClass, Verdict } from '../db/vocabulary.js';
 import { classifyFailure } from '../failures/classifier.js';
+import type { UserRule } from '../failures/types.js';
 import { toLlmCallPayload } from '../providers/index.js';
 import { getProfile } from '../specs/specStore.js';
 import type { WorkspaceDiff } from '../workspace/diff.js';
@@ -96,7 +97,7 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
     reason: decision.reasons.join('; '),
   });
   const verification: AttemptVerification = { verdict: decision.verdict, score: decision.score, reasons: decision.reasons, failing };
-  if (decision.verdict !== 'passed') verification.failureClass = classify(result.results, decision.verdict);
+  if (decision.verdict !== 'passed') verification.failureClass = classify(result.results, decision.verdict, ctx.resources.classifierRules ?? []);
   return verification;
 }
 
@@ -117,7 +118,7 @@ function failingCheck(r: ValidatorEvidence): FailingCheck {
 }
 
 /** The failure class of a verdict that is not passed, from the first check that did not pass. */
-function classify(results: ValidatorEvidence[], verdict: Verdict): FailureClass {
+function classify(results: ValidatorEvidence[], verdict: Verdict, rules: readonly UserRule[]): FailureClass {
   const first = results.find((r) => r.verdict === (verdict === 'error' ? 'error' : 'failed')) ?? results.find((r) => r.verdict !== 'passed');
   if (!first) return 'unknown';
   if (first.type === 'command') {
@@ -131,7 +132,7 @@ function classify(results: ValidatorEvidence[], verdict: Verdict): FailureClass 
       ...(e.signal !== undefined ? { signal: e.signal } : {}),
       stdout: e.stdout?.tail ?? '',
       stderr: e.stderr?.tail ?? '',
-    }).failureClass;
+    }, { rules }).failureClass;
     if (classified !== 'unknown' || e.exitCode === null || e.exitCode === undefined) return classified;
     // The output said nothing the classifier knows (a bespoke test script), but the check ran and
     // failed: what it checks — by its name and command — says which kind of failure it is.

@@ -35,7 +35,7 @@ const userRuleSchema = z
     }
   });
 
-const userRulesSchema = z.array(userRuleSchema);
+export const userRulesSchema = z.array(userRuleSchema);
 
 export interface CompiledUserRule {
   name: string;

@@ -12,6 +12,7 @@ import type { FailureClass, RunStatus, TaskStatus, Verdict } from '../db/vocabul
 import { insertBatch, prepareBatch, recordsetJson, type PreparedBatch } from '../events/appendEvents.js';
 import { GafferError } from '../errors.js';
 import { classifyFailure } from '../failures/classifier.js';
+import type { UserRule } from '../failures/types.js';
 import type { Proposal } from '../executor/types.js';
 import { uuidv7 } from '../util/ids.js';
 import type { Resources, RunEventsAppended } from '../resources.js';
@@ -202,7 +203,7 @@ export async function completeTask(res: Resources, input: CompleteInput): Promis
  * error as `classification`, so it is on the run, in its run_finished event, and in the task's
  * lastError for the next attempt.
  */
-export function classified(outcome: AttemptOutcome): AttemptOutcome {
+export function classified(outcome: AttemptOutcome, rules: readonly UserRule[] = []): AttemptOutcome {
   if (outcome.status !== 'failed' && outcome.status !== 'timed_out') return outcome;
   const e = outcome.error as { message?: unknown; command?: unknown; exitCode?: unknown; signal?: unknown; stdout?: unknown; stderr?: unknown; stage?: unknown };
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -214,7 +215,7 @@ export function classified(outcome: AttemptOutcome): AttemptOutcome {
     ...(typeof e.signal === 'string' ? { signal: e.signal } : {}),
     stdout: text(e.stdout) ?? '',
     stderr,
-  });
+  }, { rules });
   const failureClass = outcome.failureClass ?? (outcome.status === 'timed_out' ? 'timeout' : result.failureClass);
   return {
     ...outcome,
@@ -239,7 +240,7 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       );
     }
     await releaseSlot(tx, task.concurrencyKey);
-    const outcome = classified(input.outcome);
+    const outcome = classified(input.outcome, res.classifierRules);
     await closeRun(res, tx, input.runId, outcome);
     await tx.update(tasks).set({ leaseOwner: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
 

@@ -37,6 +37,23 @@ describe.each(testBackends())('failed runs are classified on $name', (backend) =
   });
 });
 
+describe.each(testBackends())('configured classifier rules on $name', (backend) => {
+  it('classify failed attempts with your own rules (config classifierRules)', async () => {
+    const gaffer = await openTestGaffer(backend, { config: { classifierRules: [{ pattern: 'QUOTA_GONE', class: 'resource_exhausted', precedence: 1 }] } });
+    try {
+      await gaffer.specs.apply({ name: 'deploy', executor: 'shell', command: ['sh', '-c', 'echo "error: QUOTA_GONE for project acme" >&2; exit 1'] });
+      const worker = gaffer.createWorker({ executors: defaultExecutors(), pollMs: 50 });
+      await worker.start();
+      const { task } = await gaffer.tasks.submit({ spec: 'deploy' });
+      const done = await waitFor('the task to fail', () => gaffer.tasks.get(task.id), (t) => t.status === 'failed', 20_000);
+      await worker.stop();
+      expect(done.failureClass).toBe('resource_exhausted');
+    } finally {
+      await gaffer.close();
+    }
+  });
+});
+
 describe('classified()', () => {
   it("keeps the executor's own class and records the classifier's view beside it", () => {
     const out = classified({ status: 'failed', failureClass: 'budget_exceeded', error: { message: 'turn budget of 5 used up' } });

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,6 +95,23 @@ describe('gaffer classify', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('--exit-code must be an integer, got "twelve"');
+  });
+
+  it('applies your own rules from --rules (YAML or JSON), and refuses a bad rule naming its field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gaffer-rules-'));
+    const rules = join(dir, 'rules.yaml');
+    writeFileSync(rules, '- pattern: QUOTA_GONE\n  class: resource_exhausted\n  precedence: 1\n  name: our deploy quota\n');
+    const r = await run(['-', '--rules', rules, '--json'], 'deploying...\nerror: QUOTA_GONE for project acme\n');
+    expect(r.exitCode).toBeUndefined();
+    expect(JSON.parse(r.stdout)).toMatchObject({ failureClass: 'resource_exhausted' });
+    const without = await run(['-', '--json'], 'deploying...\nerror: QUOTA_GONE for project acme\n');
+    expect(JSON.parse(without.stdout).failureClass).not.toBe('resource_exhausted');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ pattern: '(', class: 'test_fail' }]));
+    const refused = await run(['-', '--rules', bad], 'x');
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('classifierRules[0].pattern: invalid regular expression');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('exits 1 with a clear message for an unreadable file', async () => {

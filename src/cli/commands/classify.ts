@@ -1,5 +1,5 @@
 /**
- * gaffer classify [FILE|-] [--exit-code N] [--command CMD] [--stage S] [--signal SIG] [--json]
+ * gaffer classify [FILE|-] [--exit-code N] [--command CMD] [--stage S] [--signal SIG] [--rules FILE] [--json]
  *
  * Classifies a failed step's output: reads FILE, or stdin when FILE is '-' or omitted and stdin is
  * not a terminal. Prints a summary, or with --json exactly one JSON object
@@ -8,7 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import { readRulesFile, resolveConfig } from '../../config/config.js';
 import { classifyFailure, type Classification } from '../../failures/classifier.js';
+import type { UserRule } from '../../failures/types.js';
 import { processIo, type CliIo } from '../io.js';
 
 export interface ClassifyIo extends CliIo {
@@ -24,6 +26,7 @@ interface ClassifyOptions {
   command?: string;
   stage?: string;
   signal?: string;
+  rules?: string;
   json?: boolean;
 }
 
@@ -36,12 +39,23 @@ export function registerClassifyCommand(program: Command, io: ClassifyIo = proce
     .option('--command <cmd>', 'the command line that ran, e.g. "npx tsc -p ."')
     .option('--stage <stage>', 'pipeline stage: build, test, lint, install, git, agent, validator, provider')
     .option('--signal <signal>', 'signal that ended the step, e.g. SIGKILL')
+    .option('--rules <file>', 'your own rules, a JSON or YAML list of { pattern, class, precedence?, flags?, name? } (default: GAFFER_CLASSIFIER_RULES)')
     .option('--json', 'print one JSON object { failureClass, confidence, context }')
     .action(async (file: string | undefined, opts: ClassifyOptions) => {
       const exitCode = parseExitCode(opts.exitCode);
       if (exitCode === 'invalid') {
         usage(io, `--exit-code must be an integer, got ${JSON.stringify(opts.exitCode)}`);
         return;
+      }
+      const rulesFile = opts.rules ?? process.env.GAFFER_CLASSIFIER_RULES;
+      let rules: readonly UserRule[] = [];
+      if (rulesFile) {
+        try {
+          rules = resolveConfig({ classifierRules: readRulesFile(rulesFile, opts.rules ? '--rules' : 'GAFFER_CLASSIFIER_RULES') }).classifierRules;
+        } catch (err) {
+          usage(io, (err as Error).message);
+          return;
+        }
       }
       const text = await readInput(file, io);
       if (text === undefined) return;
@@ -51,7 +65,7 @@ export function registerClassifyCommand(program: Command, io: ClassifyIo = proce
         ...(opts.command === undefined ? {} : { command: opts.command }),
         ...(opts.stage === undefined ? {} : { stage: opts.stage }),
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      });
+      }, { rules });
       io.stdout(opts.json === true ? JSON.stringify(result) : formatClassification(result));
     });
 }
