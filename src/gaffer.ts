@@ -29,6 +29,15 @@ import {
 import * as specStore from './specs/specStore.js';
 import { submitTask, type SubmitTaskInput } from './tasks/submitTask.js';
 import { listDecisions, type DecisionFilter } from './decisions/decisions.js';
+import type { EscalationOption } from './db/vocabulary.js';
+import {
+  acknowledgeEscalation,
+  dismissEscalation,
+  getEscalation,
+  listEscalations,
+  resolveEscalation,
+  type EscalationFilter,
+} from './escalations/escalations.js';
 import { getStats, type StatsQuery } from './outcomes/stats.js';
 import { cancelTask, getTask, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
 import { readTaskEvents } from './tasks/taskEvents.js';
@@ -97,6 +106,14 @@ export interface Gaffer {
   };
   /** Success rates and cost by profile, spec, failure class or day (from outcomes). */
   stats(query?: StatsQuery): ReturnType<typeof getStats>;
+  /** The people's inbox (src/escalations/escalations.ts). */
+  readonly escalations: {
+    list(filter?: EscalationFilter): ReturnType<typeof listEscalations>;
+    get(id: string): ReturnType<typeof getEscalation>;
+    acknowledge(input: { id: string; principal: string; note?: string }): ReturnType<typeof acknowledgeEscalation>;
+    resolve(input: { id: string; option: EscalationOption; principal: string; note?: string }): ReturnType<typeof resolveEscalation>;
+    dismiss(input: { id: string; principal: string; note?: string }): ReturnType<typeof dismissEscalation>;
+  };
   readonly decisions: {
     /** The decision log, newest first (routing, gate, refinement_cycle, retry, fallback, custom). */
     list(filter?: DecisionFilter): ReturnType<typeof listDecisions>;
@@ -204,6 +221,13 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
     stats: (query) => getStats(res, query),
     decisions: {
       list: (filter) => listDecisions(res, filter),
+    },
+    escalations: {
+      list: (filter) => listEscalations(res, filter),
+      get: (id) => getEscalation(res, id),
+      acknowledge: (input) => acknowledgeEscalation(res, input),
+      resolve: (input) => resolveEscalation(res, input),
+      dismiss: (input) => dismissEscalation(res, input),
     },
     approvals: {
       decide: (input) => decideApproval(res, input, (r, approval) => approvalHandlers.get(approval.kind)?.(r, approval) ?? Promise.resolve()),

@@ -23,6 +23,7 @@ import { runRoutes } from './routes/runs.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { decisionRoutes, statsRoutes } from './routes/decisions.js';
+import { escalationRoutes } from './routes/escalations.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { specRoutes } from './routes/specs.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -93,6 +94,7 @@ export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = 
       await api.register(approvalRoutes(gaffer));
       await api.register(decisionRoutes(gaffer));
       await api.register(statsRoutes(gaffer));
+      await api.register(escalationRoutes(gaffer));
       await api.register(scheduleRoutes(gaffer));
     },
     { prefix: API_PREFIX },

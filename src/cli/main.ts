@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { isGafferError } from '../errors.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerDecisionCommands, registerStatsCommand } from './commands/decisions.js';
+import { registerEscalationCommands } from './commands/escalations.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScriptedModelCommand } from './commands/scriptedModel.js';
 import { registerScheduleCommands } from './commands/schedules.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerClassifyCommand(program, io);
   registerDecisionCommands(program, io);
   registerStatsCommand(program, io);
+  registerEscalationCommands(program, io);
   registerScriptedModelCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -28,6 +28,9 @@ import {
   APPROVAL_STATUSES,
   ARTIFACT_STORAGES,
   CLAIMABLE_TASK_STATUSES,
+  ESCALATION_OPTIONS,
+  ESCALATION_STATUSES,
+  ESCALATION_TRIGGERS,
   FAILURE_CLASSES,
   MISSED_RUN_POLICIES,
   MODES,
@@ -473,5 +476,41 @@ export const outcomes = pgTable(
     index('outcomes_finished_at_idx').on(t.finishedAt),
     index('outcomes_profile_idx').on(t.profileVersionId, t.finishedAt),
     index('outcomes_spec_idx').on(t.specVersionId, t.finishedAt),
+  ],
+);
+
+/** The people's inbox: a task Gaffer could not finish, with its evidence and what a person can do. */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    /** The last attempt's run. */
+    runId: uuid('run_id').references(() => runs.id),
+    status: text('status', { enum: ESCALATION_STATUSES }).notNull().default('open'),
+    trigger: text('trigger', { enum: ESCALATION_TRIGGERS }).notNull(),
+    failureClass: text('failure_class', { enum: FAILURE_CLASSES }),
+    /** The last attempts: run, status, verdict, class, message, failing checks. */
+    evidence: jsonb('evidence').notNull().default([]),
+    /** The options offered, each with its estimate from past outcomes where there are any. */
+    options: jsonb('options').notNull().default([]),
+    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, mode: 'date' }),
+    acknowledgedBy: text('acknowledged_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    resolvedBy: text('resolved_by'),
+    /** The option chosen when resolved; null when dismissed. */
+    resolution: text('resolution', { enum: ESCALATION_OPTIONS }),
+    note: text('note'),
+  },
+  (t) => [
+    check('escalations_status_check', sql.raw(`status IN ${sqlList(ESCALATION_STATUSES)}`)),
+    check('escalations_trigger_check', sql.raw(`trigger IN ${sqlList(ESCALATION_TRIGGERS)}`)),
+    check('escalations_resolution_check', sql.raw(`resolution IS NULL OR resolution IN ${sqlList(ESCALATION_OPTIONS)}`)),
+    index('escalations_status_idx').on(t.status, t.openedAt),
+    index('escalations_task_idx').on(t.taskId),
+    uniqueIndex('escalations_one_open_idx').on(t.taskId).where(sql`status IN ('open', 'acknowledged')`),
   ],
 );

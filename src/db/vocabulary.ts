@@ -122,3 +122,18 @@ export type MissedRunPolicy = (typeof MISSED_RUN_POLICIES)[number];
 /** Agent autonomy: one vocabulary in the database, the API and the docs. */
 export const MODES = ['observe', 'propose', 'autonomous'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** The people's inbox: an escalation's lifecycle (open → acknowledged → resolved | dismissed). */
+export const ESCALATION_STATUSES = ['open', 'acknowledged', 'resolved', 'dismissed'] as const;
+export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
+
+/** What an escalation offers; the retry options re-queue the task with the option applied. */
+export const ESCALATION_OPTIONS = ['retry_stronger', 'retry_larger_budget', 'retry', 'amend_spec', 'abort'] as const;
+export type EscalationOption = (typeof ESCALATION_OPTIONS)[number];
+
+/** Why an escalation was opened. */
+export const ESCALATION_TRIGGERS = ['retries_exhausted', 'no_retry_class', 'no_progress'] as const;
+export type EscalationTrigger = (typeof ESCALATION_TRIGGERS)[number];
+
+/** Failure classes escalated at once instead of retried, unless a spec says otherwise. */
+export const DEFAULT_NO_RETRY_CLASSES: readonly FailureClass[] = ['contract_violation', 'budget_exceeded', 'unknown'];

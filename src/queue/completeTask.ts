@@ -20,6 +20,7 @@ import type { SpecDefinition } from '../specs/definitions.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { submitTaskInTransaction, type Task } from '../tasks/submitTask.js';
 import { setTaskStatus } from '../tasks/transitions.js';
+import { noRetryClasses, openEscalation } from '../escalations/escalations.js';
 import { claimCtes, claimKeyed, claimParams, claimsOf, releaseSlot, type ClaimedTask, type ClaimOptions, type ClaimRow } from './claimTasks.js';
 import { specVersionCached } from './specCache.js';
 
@@ -268,7 +269,10 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       .set({ lastError: res.redactor.value(outcome.error), failureClass })
       .where(eq(tasks.id, task.id));
     const policy = spec?.acceptance.retry;
-    const canRetry = outcome.retryable !== false && policy !== undefined && policy.policy !== 'none' && task.attempt < task.maxAttempts;
+    // Some classes are not worth retrying (a broken contract, a spent budget, an unknown cause):
+    // they go to a person at once.
+    const skipRetry = failureClass !== null && noRetryClasses(spec).includes(failureClass);
+    const canRetry = !skipRetry && outcome.retryable !== false && policy !== undefined && policy.policy !== 'none' && task.attempt < task.maxAttempts;
     if (canRetry) {
       const delayMs = retryDelayMs(policy, task.attempt);
       const [row] = await tx
@@ -292,12 +296,21 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       await setTaskStatus(res, tx, task.id, 'retrying', { principal, reason: `retry in ${delayMs} ms` });
       return { status: 'retrying', retryAt: row!.runAt };
     }
+    const fallbackSpec = spec?.acceptance.fallbackSpec;
+    if (task.kind === 'work' && !fallbackSpec) {
+      // Nothing automatic is left: the people's inbox. The task goes running → escalated (not
+      // through failed), so tasks that depend on it wait for the person's decision instead of
+      // being blocked at once; dismissing or aborting blocks them then.
+      const noProgress = (outcome.error as { noProgress?: unknown }).noProgress === true;
+      const trigger = skipRetry ? 'no_retry_class' : noProgress ? 'no_progress' : 'retries_exhausted';
+      await openEscalation(res, tx, task, { trigger, failureClass, runId: input.runId, spec, principal });
+      return { status: 'escalated' };
+    }
     await setTaskStatus(res, tx, task.id, 'failed', {
       principal,
       finished: true,
       reason: task.attempt >= task.maxAttempts && task.maxAttempts > 1 ? `all ${task.maxAttempts} attempts failed` : outcome.status,
     });
-    const fallbackSpec = spec?.acceptance.fallbackSpec;
     if (fallbackSpec && task.kind === 'work') await submitFallback(res, tx, task, fallbackSpec, failureClass, principal);
     return { status: 'failed' };
   });

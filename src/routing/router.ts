@@ -5,6 +5,7 @@
  * version it uses.
  *
  * The rules, in order — the first that applies decides:
+ *   0. A person's choice (task overrides.profile, set by resolving an escalation) among the allowed.
  *   1. Spend today ≥ the hard cap: `refuse` → no run; `cheapest` → the cheapest allowed profile.
  *   2. A keyword class matches the instructions or input → the strongest allowed profile.
  *   3. A retry after a failed attempt → the cheapest profile stronger than the last attempt's that
@@ -52,12 +53,14 @@ export interface RouteInputs {
   previousProfile?: string;
   spentTodayUsd: number;
   budget?: NonNullable<SpecDefinition['routing']>['dailyBudgetUsd'];
+  /** A person's choice (an escalation resolved with "retry with a stronger profile"). */
+  override?: string;
 }
 
 export interface RouteChoice {
   /** Undefined when the hard cap refuses the run. */
   profile: RouteCandidate | undefined;
-  rule: 'hard_cap_refuse' | 'hard_cap_cheapest' | 'keyword' | 'retry_stronger' | 'complexity';
+  rule: 'override' | 'hard_cap_refuse' | 'hard_cap_cheapest' | 'keyword' | 'retry_stronger' | 'complexity';
   reason: string;
   warnings: string[];
   /** How sure the rule is of its choice (0..1). */
@@ -73,6 +76,8 @@ export function chooseProfile(inputs: RouteInputs): RouteChoice {
   const cheapest = [...candidates].sort(byCheapest);
   const strongest = [...candidates].sort(byStrongest);
   const spent = inputs.spentTodayUsd;
+  const chosen = inputs.override === undefined ? undefined : candidates.find((c) => c.name === inputs.override);
+  if (chosen) return { profile: chosen, rule: 'override', reason: `a person chose '${chosen.name}' (escalation resolved)`, warnings, confidence: 1 };
   if (budget?.hard !== undefined && spent >= budget.hard) {
     const why = `spent $${spent.toFixed(4)} today, at or over the hard cap of $${budget.hard}`;
     if (budget.atHardCap === 'refuse') return { profile: undefined, rule: 'hard_cap_refuse', reason: `${why}: no run`, warnings, confidence: 1 };
@@ -183,6 +188,8 @@ export async function routeAttempt(ctx: ExecutionContext, instructions: string):
     spentTodayUsd: spend?.spent ?? 0,
     ...(def.routing?.dailyBudgetUsd ? { budget: def.routing.dailyBudgetUsd } : {}),
   };
+  const override = (ctx.task.overrides as { profile?: unknown } | null)?.profile;
+  if (typeof override === 'string') inputs.override = override;
   const choice = chooseProfile(inputs);
   await ctx.record('decision', {
     decisionType: 'routing',

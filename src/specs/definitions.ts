@@ -5,7 +5,7 @@
  * budgets), acceptance (validators, gate) and routing (profiles and their thresholds).
  */
 import { z } from 'zod';
-import { MODES } from '../db/vocabulary.js';
+import { FAILURE_CLASSES, MODES } from '../db/vocabulary.js';
 
 const name = z
   .string()
@@ -85,6 +85,8 @@ export const acceptanceSchema = z
     retry: retrySchema,
     /** A spec run as a new, linked task once retries are exhausted. */
     fallbackSpec: name.optional(),
+    /** Failure classes escalated at once instead of retried (default: contract_violation, budget_exceeded, unknown). */
+    noRetryClasses: z.array(z.enum(FAILURE_CLASSES)).optional(),
   })
   .default({
     validators: [],

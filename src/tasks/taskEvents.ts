@@ -17,6 +17,8 @@ export const TASK_EVENT_TYPES = [
   'lease_expired',
   'cancel_requested',
   'reminder_due',
+  'escalation_opened',
+  'escalation_updated',
   'log',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];

@@ -15,6 +15,7 @@ import { specRoutes } from '../../src/api/routes/specs.js';
 import { taskRoutes } from '../../src/api/routes/tasks.js';
 import { API_PREFIX, buildServer } from '../../src/api/server.js';
 import { registerDecisionCommands, registerStatsCommand } from '../../src/cli/commands/decisions.js';
+import { registerEscalationCommands } from '../../src/cli/commands/escalations.js';
 import { localPrincipal, registerSpecCommands } from '../../src/cli/commands/specs.js';
 import { parseDuration, registerTaskCommands, submitRequest } from '../../src/cli/commands/tasks.js';
 import { UsageError, type CliIo } from '../../src/cli/io.js';
@@ -44,6 +45,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   registerTaskCommands(program, io);
   registerDecisionCommands(program, io);
   registerStatsCommand(program, io);
+  registerEscalationCommands(program, io);
   let code = 0;
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -352,6 +354,23 @@ command: ["true"]
     const bad = await op('decision', 'list', '--since', 'yesterday');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--since');
+  });
+
+  it('gaffer escalation list|show|resolve: the inbox from the command line', async () => {
+    await gaffer.specs.apply({ name: 'always-fails', executor: 'shell', command: ['sh', '-c', 'echo "nope" >&2; exit 4'] });
+    const { task } = await gaffer.tasks.submit({ spec: 'always-fails' });
+    await waitFor('the inbox', () => gaffer.tasks.get(task.id), (t) => t.status === 'escalated', 20_000);
+    const listed = await op('escalation', 'list', '--status', 'open', '--task', task.id, '--json');
+    const [esc] = listed.json.escalations as Json[];
+    expect(esc).toMatchObject({ taskId: task.id, status: 'open', trigger: 'no_retry_class', failureClass: 'unknown' });
+    const shown = await op('escalation', 'show', esc!.id);
+    expect(shown.out).toContain('evidence (last attempts)');
+    expect(shown.out).toContain('abort');
+    const refused = await op('escalation', 'resolve', esc!.id, '--option', 'sideways');
+    expect(refused.code).toBe(2);
+    const resolved = await op('escalation', 'resolve', esc!.id, '--option', 'abort', '--note', 'obsolete');
+    expect(resolved.out).toContain(`task ${task.id} is cancelled`);
+    expect((await gaffer.escalations.get(esc!.id)).resolvedBy).toBeTruthy();
   });
 
   it('gaffer stats sums finished runs up, as a table and as JSON', async () => {

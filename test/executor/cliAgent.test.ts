@@ -51,7 +51,7 @@ describe.each(testBackends())('cli_agent tasks on $name', (backend) => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const finished = (id: string) => waitFor('the task to finish', () => gaffer.tasks.get(id), (t) => ['succeeded', 'failed'].includes(t.status), 30_000);
+  const finished = (id: string) => waitFor('the task to finish', () => gaffer.tasks.get(id), (t) => ['succeeded', 'failed', 'escalated'].includes(t.status), 30_000);
 
   async function submit(name: string, instructions: string, argv: string[], extra: Record<string, unknown> = {}) {
     await gaffer.specs.apply({
@@ -86,13 +86,13 @@ describe.each(testBackends())('cli_agent tasks on $name', (backend) => {
 
   it('fails a claim the validators disprove', async () => {
     const { done, run } = await submit(`cli-wrong-${backend.name}`, "In add.js replace '{{input.from}}' with 'a * b'", [process.execPath, path.join(tmp, 'fixer.js'), '{{prompt_file}}']);
-    expect(done.status).toBe('failed');
+    expect(done.status).toBe('escalated');
     expect(run).toMatchObject({ status: 'failed', verdict: 'failed', failureClass: 'test_fail' });
   });
 
   it('kills a CLI that runs past the wall-time budget', async () => {
     const { done, run } = await submit(`cli-slow-${backend.name}`, 'wait', [process.execPath, '-e', 'setTimeout(() => {}, 60000)'], { budgets: { wallTimeMs: 300 } });
-    expect(done.status).toBe('failed');
+    expect(done.status).toBe('escalated');
     expect(run).toMatchObject({ status: 'timed_out', failureClass: 'timeout' });
   });
 });

@@ -24,7 +24,7 @@ describe.each(testBackends())('failed runs are classified on $name', (backend) =
     const worker = gaffer.createWorker({ executors: defaultExecutors(), pollMs: 50 });
     await worker.start();
     const { task } = await gaffer.tasks.submit({ spec: `typecheck-${backend.name}` });
-    const done = await waitFor('the task to fail', () => gaffer.tasks.get(task.id), (t) => t.status === 'failed', 20_000);
+    const done = await waitFor('the task to fail', () => gaffer.tasks.get(task.id), (t) => t.status === 'escalated', 20_000);
     await worker.stop();
     expect(done.failureClass).toBe('compile_error');
     const run = await gaffer.runs.get(done.lastRunId!);
@@ -45,7 +45,7 @@ describe.each(testBackends())('configured classifier rules on $name', (backend) 
       const worker = gaffer.createWorker({ executors: defaultExecutors(), pollMs: 50 });
       await worker.start();
       const { task } = await gaffer.tasks.submit({ spec: 'deploy' });
-      const done = await waitFor('the task to fail', () => gaffer.tasks.get(task.id), (t) => t.status === 'failed', 20_000);
+      const done = await waitFor('the task to fail', () => gaffer.tasks.get(task.id), (t) => t.status === 'escalated', 20_000);
       await worker.stop();
       expect(done.failureClass).toBe('resource_exhausted');
     } finally {

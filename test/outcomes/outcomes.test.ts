@@ -54,7 +54,7 @@ describe.each(testBackends())('outcomes and stats on $name', (backend) => {
     await worker.start();
     try {
       const { task } = await gaffer.tasks.submit({ spec });
-      const done = await waitFor('the task', () => gaffer.tasks.get(task.id), (t) => ['succeeded', 'failed'].includes(t.status));
+      const done = await waitFor('the task', () => gaffer.tasks.get(task.id), (t) => ['succeeded', 'failed', 'escalated'].includes(t.status));
       return done.lastRunId!;
     } finally {
       await worker.stop();

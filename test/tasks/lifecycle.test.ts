@@ -23,7 +23,7 @@ describe.each(testBackends())('task lifecycle on $name', (backend) => {
     gaffer = await openTestGaffer(backend);
     await gaffer.specs.apply({ name: 'echo', executor: 'shell', command: ['echo', 'hello {{input.who}}'], inputSchema: { type: 'object', required: ['who'], properties: { who: { type: 'string' } } } });
     await gaffer.specs.apply({ name: 'fail', executor: 'shell', command: ['sh', '-c', 'echo broken >&2; exit 3'],
-      acceptance: { retry: { policy: 'fixed', maxRetries: 2, backoffMs: 10, jitter: 0 } } });
+      acceptance: { retry: { policy: 'fixed', maxRetries: 2, backoffMs: 10, jitter: 0 }, noRetryClasses: [] } });
     await gaffer.specs.apply({ name: 'slow', executor: 'shell', command: ['sleep', '{{input.seconds}}'], timeoutMs: 400 });
     await gaffer.specs.apply({ name: 'sleepy', executor: 'shell', command: ['sleep', '{{input.seconds}}'] });
     await gaffer.specs.apply({ name: 'gated', executor: 'shell', command: ['true'], approval: { when: { properties: { env: { const: 'prod' } }, required: ['env'] } } });
@@ -92,23 +92,25 @@ describe.each(testBackends())('task lifecycle on $name', (backend) => {
     await expect(gaffer.tasks.submit({ spec: 'nope' })).rejects.toMatchObject({ code: 'SPEC_NOT_FOUND' });
   });
 
-  it('retries a failing task per its policy with retry decisions, then fails', async () => {
+  it('retries a failing task per its policy with retry decisions, then escalates it', async () => {
     const { task } = await gaffer.tasks.submit({ spec: 'fail' });
-    const failed = await waitFor('failure', () => gaffer.tasks.get(task.id), (t) => t.status === 'failed');
+    const failed = await waitFor('failure', () => gaffer.tasks.get(task.id), (t) => t.status === 'escalated');
     expect(failed.attempt).toBe(3);
     expect(failed.lastError).toMatchObject({ exitCode: 3, stderr: 'broken\n' });
     const log = await gaffer.tasks.events(task.id);
-    const retries = log.filter((e) => e.type === 'decision');
+    const retries = log.filter((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'retry');
     expect(retries).toHaveLength(2);
     expect(retries[0]!.payload).toMatchObject({ decisionType: 'retry', output: { retry: true, nextAttempt: 2, delayMs: 10 } });
     const statuses = log.filter((e) => e.type === 'status_change').map((e) => (e.payload as { to: string }).to);
-    expect(statuses).toEqual(['retrying', 'retrying', 'failed']);
+    expect(statuses).toEqual(['retrying', 'retrying', 'escalated']);
+    const [escalation] = await gaffer.escalations.list({ taskId: task.id });
+    expect(escalation).toMatchObject({ status: 'open', trigger: 'retries_exhausted' });
     expect((await gaffer.tasks.detail(task.id)).attempts.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
   });
 
   it('kills a task that runs past its timeout (run timed_out)', async () => {
     const { task } = await gaffer.tasks.submit({ spec: 'slow', input: { seconds: '30' } });
-    const failed = await waitFor('timeout', () => gaffer.tasks.get(task.id), (t) => t.status === 'failed');
+    const failed = await waitFor('timeout', () => gaffer.tasks.get(task.id), (t) => t.status === 'escalated');
     expect(failed.failureClass).toBe('timeout');
     const [run] = (await gaffer.tasks.detail(task.id)).attempts;
     expect(run).toMatchObject({ status: 'timed_out', failureClass: 'timeout' });
@@ -167,6 +169,13 @@ describe.each(testBackends())('task lifecycle on $name', (backend) => {
     const bad = await gaffer.tasks.submit({ spec: 'fail' });
     const child = await gaffer.tasks.submit({ spec: 'echo', input: { who: 'c' }, dependsOn: [bad.task.id] });
     const grandchild = await gaffer.tasks.submit({ spec: 'echo', input: { who: 'g' }, dependsOn: [child.task.id] });
+    // While the failed dependency waits in the inbox, its dependents wait too (a person may retry it)...
+    await waitFor('escalated', () => gaffer.tasks.get(bad.task.id), (t) => t.status === 'escalated');
+    expect((await gaffer.tasks.get(child.task.id)).status).toBe('waiting');
+    const [escalation] = await gaffer.escalations.list({ taskId: bad.task.id });
+    // ...and once the person gives up on it, they are blocked, transitively.
+    await gaffer.escalations.dismiss({ id: escalation!.id, principal: 'operator:ann', note: 'not worth it' });
+    expect((await gaffer.tasks.get(bad.task.id)).status).toBe('failed');
     await waitFor('blocked', () => gaffer.tasks.get(grandchild.task.id), (t) => t.status === 'blocked');
     expect((await gaffer.tasks.get(child.task.id)).status).toBe('blocked');
     const late = await gaffer.tasks.submit({ spec: 'echo', input: { who: 'late' }, dependsOn: [bad.task.id] });

@@ -17,7 +17,7 @@ describe.each(testBackends())('queue rules on $name', (backend) => {
 
   beforeAll(async () => {
     gaffer = await openTestGaffer(backend);
-    await gaffer.specs.apply({ name: 'job', executor: 'shell', command: ['true'], acceptance: { retry: { policy: 'exponential', maxRetries: 1 } } });
+    await gaffer.specs.apply({ name: 'job', executor: 'shell', command: ['true'], acceptance: { retry: { policy: 'exponential', maxRetries: 1 }, noRetryClasses: [] } });
     await gaffer.specs.apply({ name: 'keyed', executor: 'shell', command: ['true'], concurrency: { key: 'repo-{{input.repo}}', limit: 2 } });
   });
   afterAll(async () => {

@@ -235,7 +235,8 @@ export class AgentExecutor implements TaskExecutor {
 
   private async loop(ctx: ExecutionContext, profile: ProfileVersionRecord, prompt: string, env: ToolEnv): Promise<LoopResult> {
     const def = ctx.spec.definition;
-    const budgets = def.budgets;
+    // A person may have granted more (an escalation resolved with "retry with a larger budget").
+    const budgets = { ...def.budgets, ...((ctx.task.overrides as { budgets?: Partial<typeof def.budgets> } | null)?.budgets ?? {}) };
     const allowedTools = def.toolPolicy.allowedTools ?? profile.definition.tools;
     const started = performance.now();
     const counters: Counters = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, elapsedMs: 0 };

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { buildServer } from '../../../src/api/server.js';
 import { defaultExecutors } from '../../../src/executor/registry.js';
 import type { Gaffer } from '../../../src/gaffer.js';
 import type { Worker } from '../../../src/queue/worker.js';
@@ -17,7 +19,7 @@ import { startScriptedModelServer, type ScriptedModelServer, type ScriptedTurn }
 import { openTestGaffer, testBackends } from '../../helpers/db.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const FINAL = ['succeeded', 'failed', 'cancelled'];
+const FINAL = ['succeeded', 'failed', 'cancelled', 'escalated'];
 
 describe.each(testBackends())('verified agent attempts on $name', (backend) => {
   let gaffer: Gaffer;
@@ -162,15 +164,74 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     expect(attempts.map((a) => a.profileVersionId)).toEqual(profiles.map((p) => p.profileVersionId));
   });
 
+  it('escalates a task that keeps failing with its evidence; resolving it with a stronger profile runs it again', async () => {
+    const weak = `weak-${backend.name}`;
+    const strong = `mighty-${backend.name}`;
+    server.enqueue(weak, edit('e1', 'a - b', 'a * b'), finish('f1'));
+    server.enqueue(strong, edit('e2', 'a - b', 'a + b'), finish('f2'));
+    await gaffer.specs.applyProfile({ name: weak, baseUrl: server.baseUrl, model: weak, routing: { tier: 0 } });
+    await gaffer.specs.applyProfile({ name: strong, baseUrl: server.baseUrl, model: strong, routing: { tier: 5 } });
+    await gaffer.specs.apply({
+      name: `inbox-${backend.name}`,
+      executor: 'agent',
+      instructions: 'Make add.test.js pass.',
+      profiles: [weak, strong],
+      workspace: { repo: makeRepo() },
+      acceptance: { validators: [testsPass] },
+    });
+    const { task } = await gaffer.tasks.submit({ spec: `inbox-${backend.name}` });
+    expect((await finished(task.id)).status).toBe('escalated');
+    const [open] = await gaffer.escalations.list({ taskId: task.id });
+    expect(open).toMatchObject({ status: 'open', trigger: 'retries_exhausted', failureClass: 'test_fail' });
+    expect(open!.evidence).toMatchObject([{ attempt: 1, status: 'failed', verdict: 'failed', failing: [{ validator: 'tests' }] }]);
+    const options = open!.options as { option: string; profile?: string; estimate?: { runs: number } }[];
+    expect(options.map((o) => o.option)).toEqual(['retry_stronger', 'retry', 'amend_spec', 'abort']);
+    expect(options[0]).toMatchObject({ profile: strong, estimate: { runs: 0 } });
+    expect(options[1]!.estimate!.runs).toBeGreaterThanOrEqual(1); // this spec's failed run
+
+    // Over HTTP: an agent token may not resolve; an operator may.
+    const app = await buildServer(gaffer);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1`;
+      const call = async (token: string, path: string, body?: unknown) =>
+        fetch(`${base}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const agent = (await gaffer.tokens.create({ name: 'a', scope: 'agent' })).token;
+      const operator = (await gaffer.tokens.create({ name: 'ann', scope: 'operator' })).token;
+      expect((await call(agent, `/escalations/${open!.id}/resolve`, { option: 'retry_stronger' })).status).toBe(403);
+      expect((await call(operator, `/escalations/${open!.id}/ack`, { note: 'looking' })).status).toBe(200);
+      const bad = await call(operator, `/escalations/${open!.id}/resolve`, { option: 'retry_larger_budget' });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(await bad.json())).toContain('not offered');
+      const resolved = await call(operator, `/escalations/${open!.id}/resolve`, { option: 'retry_stronger', note: 'give it the big model' });
+      expect(resolved.status).toBe(200);
+      expect(await resolved.json()).toMatchObject({ escalation: { status: 'resolved', resolution: 'retry_stronger', acknowledgedBy: expect.stringContaining('ann') }, task: { status: 'queued' } });
+    } finally {
+      await app.close();
+    }
+    const done = await finished(task.id);
+    expect(done.status).toBe('succeeded');
+    const attempts = (await gaffer.tasks.detail(task.id)).attempts;
+    expect(attempts.map((a) => [a.attempt, a.status, a.verdict])).toEqual([
+      [1, 'failed', 'failed'],
+      [2, 'succeeded', 'passed'],
+    ]);
+    const routing = (await eventsOf(attempts[1]!.id)).find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'routing')!;
+    expect(routing.payload).toMatchObject({ output: { profile: strong, rule: 'override' } });
+    const log = (await gaffer.decisions.list({ taskId: task.id, type: 'escalation' })).decisions;
+    expect(log.map((d) => (d.output as { status: string }).status)).toEqual(['resolved', 'acknowledged', 'open']);
+  });
+
   it('stops retrying when an attempt fails the same checks the same way as the one before', async () => {
     const model = `stuck-${backend.name}`;
     server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'), edit('e2', 'a - b', 'a * b'), finish('f2'));
     await setup(`stuck-${backend.name}`, model, { validators: [testsPass], retry: { policy: 'fixed', maxRetries: 5, backoffMs: 0 } });
     const { task } = await gaffer.tasks.submit({ spec: `stuck-${backend.name}` });
     const done = await finished(task.id);
-    expect(done.status).toBe('failed');
+    expect(done.status).toBe('escalated');
     const attempts = (await gaffer.tasks.detail(task.id)).attempts;
     expect(attempts).toHaveLength(2); // not 6
+    expect((await gaffer.escalations.list({ taskId: task.id }))[0]).toMatchObject({ trigger: 'no_progress', failureClass: 'test_fail' });
     expect(done.lastError).toMatchObject({ noProgress: true });
     const decisions = (await eventsOf(attempts[1]!.id)).filter((e) => e.type === 'decision').map((e) => e.payload as { decisionType: string; output: unknown });
     expect(decisions.find((d) => d.decisionType === 'retry')).toMatchObject({ output: { retry: false } });
@@ -189,7 +250,7 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     });
     const { task } = await gaffer.tasks.submit({ spec: `weighted-${backend.name}` });
     const done = await finished(task.id);
-    expect(done.status).toBe('failed');
+    expect(done.status).toBe('escalated');
     const [run] = (await gaffer.tasks.detail(task.id)).attempts;
     expect(run).toMatchObject({ verdict: 'failed' });
     const gate = (await eventsOf(run!.id)).find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'gate')!;
