@@ -8,7 +8,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { execRows } from '../db/connection.js';
-import { tasks } from '../db/schema.js';
+import { specVersions, tasks } from '../db/schema.js';
+import { openEscalation } from '../escalations/escalations.js';
+import type { SpecDefinition } from '../specs/definitions.js';
 import type { Resources } from '../resources.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { setTaskStatus } from '../tasks/transitions.js';
@@ -52,11 +54,19 @@ export async function reapExpiredLeases(res: Resources, limit = 100): Promise<nu
       if (task.attempt < task.max_attempts) {
         await setTaskStatus(res, tx, task.id, 'queued', { principal: 'system', reason });
       } else {
-        await tx
+        const [row] = await tx
           .update(tasks)
           .set({ failureClass: 'orchestration_error', lastError: { message: reason, attempt: task.attempt } })
-          .where(eq(tasks.id, task.id));
-        await setTaskStatus(res, tx, task.id, 'failed', { principal: 'system', reason, finished: true });
+          .where(eq(tasks.id, task.id))
+          .returning();
+        if (row!.kind === 'work') {
+          // Like any attempt that leaves nothing automatic to try: the people's inbox.
+          const [version] = await tx.select({ definition: specVersions.definition }).from(specVersions).where(eq(specVersions.id, row!.specVersionId!));
+          const spec = version?.definition as SpecDefinition | undefined;
+          await openEscalation(res, tx, row!, { trigger: 'retries_exhausted', failureClass: 'orchestration_error', runId: task.last_run_id, spec, principal: 'system' });
+        } else {
+          await setTaskStatus(res, tx, task.id, 'failed', { principal: 'system', reason, finished: true });
+        }
       }
     }
     return expired.length;

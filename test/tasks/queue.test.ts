@@ -87,14 +87,16 @@ describe.each(testBackends())('queue rules on $name', (backend) => {
     expect((await gaffer.tasks.events(task.id)).some((e) => e.type === 'lease_expired')).toBe(true);
   });
 
-  it('fails a task whose last attempt lost its lease, as an orchestration error', async () => {
+  it('escalates a task whose last attempt lost its lease, as an orchestration error', async () => {
     await drain();
     await gaffer.specs.apply({ name: 'once', executor: 'shell', command: ['true'] });
     const { task } = await gaffer.tasks.submit({ spec: 'once' });
     await claim(1);
     await gaffer.db.rows(sql`UPDATE tasks SET lease_expires_at = now() - interval '1 second' WHERE id = ${task.id}`);
     await reapExpiredLeases(gaffer.resources);
-    expect(await gaffer.tasks.get(task.id)).toMatchObject({ status: 'failed', failureClass: 'orchestration_error' });
+    expect(await gaffer.tasks.get(task.id)).toMatchObject({ status: 'escalated', failureClass: 'orchestration_error' });
+    const [escalation] = await gaffer.escalations.list({ taskId: task.id });
+    expect(escalation).toMatchObject({ status: 'open', trigger: 'retries_exhausted', failureClass: 'orchestration_error', evidence: [{ status: 'lost' }] });
   });
 
   it('hands a task back on shutdown without spending an attempt', async () => {
