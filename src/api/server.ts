@@ -24,6 +24,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { decisionRoutes, statsRoutes } from './routes/decisions.js';
 import { escalationRoutes } from './routes/escalations.js';
+import { hookRoutes } from './routes/hooks.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { specRoutes } from './routes/specs.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -95,6 +96,7 @@ export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = 
       await api.register(decisionRoutes(gaffer));
       await api.register(statsRoutes(gaffer));
       await api.register(escalationRoutes(gaffer));
+      await api.register(hookRoutes(gaffer));
       await api.register(scheduleRoutes(gaffer));
     },
     { prefix: API_PREFIX },

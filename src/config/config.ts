@@ -36,6 +36,8 @@ export const DEFAULT_SECRET_ENV_VARS = [
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
+
 export const configSchema = z.object({
   /** Server Postgres connection string; unset means the embedded PGlite database in dataDir. */
   databaseUrl: z.string().min(1).optional(),
@@ -72,6 +74,33 @@ export const configSchema = z.object({
    * classifies a failure: failed attempts, failed checks, `gaffer classify` (docs/glossary.md).
    */
   classifierRules: userRulesSchema.default([]),
+  /** Inbound webhooks that submit tasks (docs/api.md#inbound-webhooks). */
+  hooks: z
+    .strictObject({
+      github: z
+        .strictObject({
+          /** The environment variable holding the webhook secret GitHub signs with. */
+          secretEnv: envVarName.default('GITHUB_WEBHOOK_SECRET'),
+          /** The first route matching a delivery submits a task of its spec. */
+          routes: z
+            .array(
+              z.strictObject({
+                /** X-GitHub-Event: issues, pull_request, push... */
+                event: z.string().min(1),
+                /** The payload's action (labeled, opened...); any when absent. */
+                action: z.string().min(1).optional(),
+                /** Only when this label is the one added, or on the issue / pull request. */
+                label: z.string().min(1).optional(),
+                spec: z.string().min(1),
+              }),
+            )
+            .min(1),
+        })
+        .optional(),
+      /** Generic signed hooks: POST /api/v1/hooks/generic/<name> submits a task of the spec with the body as input. */
+      generic: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be a name of letters, digits, - and _'), z.strictObject({ secretEnv: envVarName, spec: z.string().min(1) })).optional(),
+    })
+    .default({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -92,6 +121,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   if (env.GAFFER_WORKER_CONCURRENCY) out.workerConcurrency = env.GAFFER_WORKER_CONCURRENCY as unknown as number;
   if (env.GAFFER_LEASE_MS) out.leaseMs = env.GAFFER_LEASE_MS as unknown as number;
   if (env.GAFFER_SCHEDULER) out.scheduler = env.GAFFER_SCHEDULER !== 'false';
+  if (env.GAFFER_HOOKS) out.hooks = readConfigFile(env.GAFFER_HOOKS, 'hooks (GAFFER_HOOKS)') as ConfigInput['hooks'];
   if (env.GAFFER_CLASSIFIER_RULES) out.classifierRules = readRulesFile(env.GAFFER_CLASSIFIER_RULES, 'classifierRules (GAFFER_CLASSIFIER_RULES)');
   if (env.GAFFER_SECRET_ENV) {
     out.secretEnvVars = env.GAFFER_SECRET_ENV.split(',')
@@ -101,14 +131,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   return out;
 }
 
+/** A JSON or YAML file's content; an unreadable one fails naming `where`. */
+function readConfigFile(file: string, where: string): unknown {
+  try {
+    return parseYaml(fs.readFileSync(file, 'utf8')) as unknown; // YAML is a superset of JSON
+  } catch (err) {
+    throw validationError('configuration', [{ path: where, message: `cannot read ${file}: ${(err as Error).message}` }]);
+  }
+}
+
 /** A JSON or YAML file holding a list of classifier rules; an unreadable one fails naming `where`. */
 export function readRulesFile(file: string, where: string): ConfigInput['classifierRules'] {
-  let rules: unknown;
-  try {
-    rules = parseYaml(fs.readFileSync(file, 'utf8')) as unknown; // YAML is a superset of JSON
-  } catch (err) {
-    throw validationError('configuration', [{ path: where, message: `cannot read rules from ${file}: ${(err as Error).message}` }]);
-  }
+  const rules = readConfigFile(file, where);
   if (!Array.isArray(rules)) throw validationError('configuration', [{ path: where, message: `${file} must hold a list of rules ({ pattern, class, precedence?, flags?, name? })` }]);
   return rules as ConfigInput['classifierRules'];
 }

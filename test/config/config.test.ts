@@ -32,7 +32,7 @@ describe('configuration', () => {
       }
       throw new Error('expected a VALIDATION_FAILED');
     };
-    expect(fail({ GAFFER_CLASSIFIER_RULES: path.join(dir, 'missing.yaml') })).toContain('classifierRules (GAFFER_CLASSIFIER_RULES): cannot read rules');
+    expect(fail({ GAFFER_CLASSIFIER_RULES: path.join(dir, 'missing.yaml') })).toContain("classifierRules (GAFFER_CLASSIFIER_RULES): cannot read");
     const notList = path.join(dir, 'map.yaml');
     fs.writeFileSync(notList, 'pattern: x\n');
     expect(fail({ GAFFER_CLASSIFIER_RULES: notList })).toContain('must hold a list of rules');
