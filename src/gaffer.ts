@@ -163,6 +163,7 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
     logger,
     bus: new EventBus(),
     classifierRules: config.classifierRules,
+    notifications: config.notifications,
     now: options.now ?? (() => new Date()),
   };
   const res = resources;

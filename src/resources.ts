@@ -9,6 +9,7 @@ import type { BlobLocation } from './artifacts/artifactStore.js';
 import type { Database } from './db/connection.js';
 import type { Redactor } from './events/redact.js';
 import type { UserRule } from './failures/types.js';
+import type { NotificationsConfig } from './notifications/notifications.js';
 
 export interface RunEventsAppended {
   runId: string;
@@ -41,6 +42,8 @@ export interface Resources {
   readonly bus: EventBus;
   /** The configured failure classifier rules (config `classifierRules`). */
   readonly classifierRules?: readonly UserRule[];
+  /** The configured notification subscriptions (config `notifications`). */
+  readonly notifications?: NotificationsConfig;
   now(): Date;
 }
 

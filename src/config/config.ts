@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatPath, validationError } from '../errors.js';
 import { userRulesSchema } from '../failures/userRules.js';
+import { notificationsSchema } from '../notifications/notifications.js';
 
 /** Event payloads larger than this (bytes of JSON) are stored as an artifact and referenced. */
 export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
@@ -74,6 +75,8 @@ export const configSchema = z.object({
    * classifies a failure: failed attempts, failed checks, `gaffer classify` (docs/glossary.md).
    */
   classifierRules: userRulesSchema.default([]),
+  /** Outgoing notifications: subscriptions to events, delivered through the task queue. */
+  notifications: notificationsSchema,
   /** Inbound webhooks that submit tasks (docs/api.md#inbound-webhooks). */
   hooks: z
     .strictObject({
@@ -121,6 +124,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   if (env.GAFFER_WORKER_CONCURRENCY) out.workerConcurrency = env.GAFFER_WORKER_CONCURRENCY as unknown as number;
   if (env.GAFFER_LEASE_MS) out.leaseMs = env.GAFFER_LEASE_MS as unknown as number;
   if (env.GAFFER_SCHEDULER) out.scheduler = env.GAFFER_SCHEDULER !== 'false';
+  if (env.GAFFER_NOTIFICATIONS) out.notifications = readConfigFile(env.GAFFER_NOTIFICATIONS, 'notifications (GAFFER_NOTIFICATIONS)') as ConfigInput['notifications'];
   if (env.GAFFER_HOOKS) out.hooks = readConfigFile(env.GAFFER_HOOKS, 'hooks (GAFFER_HOOKS)') as ConfigInput['hooks'];
   if (env.GAFFER_CLASSIFIER_RULES) out.classifierRules = readRulesFile(env.GAFFER_CLASSIFIER_RULES, 'classifierRules (GAFFER_CLASSIFIER_RULES)');
   if (env.GAFFER_SECRET_ENV) {

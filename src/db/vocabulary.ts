@@ -107,7 +107,8 @@ export const TASK_TRANSITIONS: readonly (readonly [TaskStatus, TaskStatus])[] = 
   ['escalated', 'cancelled'], // resolved with abort
 ];
 
-export const TASK_KINDS = ['work', 'reminder'] as const;
+/** work: a spec's task; reminder: a reminder_due at a time; delivery: a notification to send. */
+export const TASK_KINDS = ['work', 'reminder', 'delivery'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const;

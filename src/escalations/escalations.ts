@@ -25,6 +25,7 @@ import {
 import { GafferError, validationError } from '../errors.js';
 import type { Resources } from '../resources.js';
 import type { ProfileDefinition, SpecDefinition } from '../specs/definitions.js';
+import { notify } from '../notifications/notifications.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import type { Task } from '../tasks/submitTask.js';
 import { setTaskStatus } from '../tasks/transitions.js';
@@ -96,6 +97,7 @@ export async function openEscalation(
     },
     input.principal,
   );
+  await notify(res, tx, 'escalation_opened', { escalationId: id, taskId: task.id, trigger: input.trigger, failureClass: input.failureClass, options: options.map((o) => o.option) });
   return row!;
 }
 
@@ -270,6 +272,9 @@ async function locked(tx: Executor, id: string, from: EscalationStatus[], action
 }
 
 async function logStep(res: Resources, tx: Executor, esc: Escalation, output: Record<string, unknown>, principal: string, note?: string): Promise<void> {
+  if (output['status'] === 'resolved' || output['status'] === 'dismissed') {
+    await notify(res, tx, 'escalation_resolved', { escalationId: esc.id, taskId: esc.taskId, status: output['status'], resolution: output['resolution'] ?? null, by: principal });
+  }
   await appendTaskEvent(
     res,
     tx,

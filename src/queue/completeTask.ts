@@ -21,6 +21,7 @@ import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { submitTaskInTransaction, type Task } from '../tasks/submitTask.js';
 import { setTaskStatus } from '../tasks/transitions.js';
 import { noRetryClasses, openEscalation } from '../escalations/escalations.js';
+import { notify } from '../notifications/notifications.js';
 import { claimCtes, claimKeyed, claimParams, claimsOf, releaseSlot, type ClaimedTask, type ClaimOptions, type ClaimRow } from './claimTasks.js';
 import { specVersionCached } from './specCache.js';
 
@@ -54,6 +55,12 @@ export interface CompleteResult {
 }
 
 type RetryPolicy = SpecDefinition['acceptance']['retry'];
+
+/** Deliveries retry exponentially, as configured (config notifications.retry). */
+function deliveryRetry(res: Resources): RetryPolicy {
+  const retry = res.notifications?.retry ?? { maxRetries: 5, backoffMs: 1_000 };
+  return { policy: 'exponential', maxRetries: retry.maxRetries, backoffMs: retry.backoffMs, maxBackoffMs: 300_000, jitter: 0.2 };
+}
 
 /** Delay before retry number `retry` (1-based): fixed, or exponential capped, with jitter. */
 export function retryDelayMs(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
@@ -261,6 +268,7 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       await tx.insert(approvals).values({ id: approvalId, taskId: task.id, kind: 'patch', request });
       await setTaskStatus(res, tx, task.id, 'awaiting_approval', { principal, reason: 'a proposed patch waits for approval' });
       await appendTaskEvent(res, tx, task.id, 'approval_requested', { approvalId, kind: 'patch', reason: 'propose mode', files: outcome.proposal.files }, principal);
+      await notify(res, tx, 'approval_needed', { taskId: task.id, approvalId, kind: 'patch', files: outcome.proposal.files });
       return { status: 'awaiting_approval' };
     }
     const failureClass = outcome.failureClass ?? (outcome.status === 'timed_out' ? 'timeout' : null);
@@ -268,10 +276,10 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       .update(tasks)
       .set({ lastError: res.redactor.value(outcome.error), failureClass })
       .where(eq(tasks.id, task.id));
-    const policy = spec?.acceptance.retry;
+    const policy = spec?.acceptance.retry ?? (task.kind === 'delivery' ? deliveryRetry(res) : undefined);
     // Some classes are not worth retrying (a broken contract, a spent budget, an unknown cause):
     // they go to a person at once.
-    const skipRetry = failureClass !== null && noRetryClasses(spec).includes(failureClass);
+    const skipRetry = task.kind === 'work' && failureClass !== null && noRetryClasses(spec).includes(failureClass);
     const canRetry = !skipRetry && outcome.retryable !== false && policy !== undefined && policy.policy !== 'none' && task.attempt < task.maxAttempts;
     if (canRetry) {
       const delayMs = retryDelayMs(policy, task.attempt);
@@ -312,6 +320,8 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
       reason: task.attempt >= task.maxAttempts && task.maxAttempts > 1 ? `all ${task.maxAttempts} attempts failed` : outcome.status,
     });
     if (fallbackSpec && task.kind === 'work') await submitFallback(res, tx, task, fallbackSpec, failureClass, principal);
+    // A failed delivery announcing its own failure would never end.
+    if (task.kind !== 'delivery') await notify(res, tx, 'task_failed', { taskId: task.id, kind: task.kind, failureClass, attempts: task.attempt });
     return { status: 'failed' };
   });
 }

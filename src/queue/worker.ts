@@ -19,6 +19,7 @@ import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { uuidv7 } from '../util/ids.js';
 import { claimTasks, type ClaimedTask } from './claimTasks.js';
 import { completeSuccesses, completeTask, type AttemptOutcome, type SuccessInput } from './completeTask.js';
+import { deliver, notify, type DeliveryInput } from '../notifications/notifications.js';
 import { AttemptRecorder } from './attemptRecorder.js';
 import { heartbeat, reapExpiredLeases, releaseTask } from './leases.js';
 import { specVersionCached } from './specCache.js';
@@ -294,8 +295,17 @@ export class Worker {
     const { task, attempt, runId } = claimed;
     if (task.kind === 'reminder') {
       const input = (task.input ?? {}) as { message?: string; to?: string };
-      await this.res.db.transaction((tx) => appendTaskEvent(this.res, tx, task.id, 'reminder_due', { message: input.message ?? '', ...(input.to ? { to: input.to } : {}) }, 'scheduler'));
+      const due = { message: input.message ?? '', ...(input.to ? { to: input.to } : {}) };
+      await this.res.db.transaction(async (tx) => {
+        await appendTaskEvent(this.res, tx, task.id, 'reminder_due', due, 'scheduler');
+        await notify(this.res, tx, 'reminder_due', { taskId: task.id, ...due });
+      });
       return { status: 'succeeded', output: { reminded: true } };
+    }
+    if (task.kind === 'delivery') {
+      const sent = await deliver(this.res, task.input as DeliveryInput, (type, payload) => recorder?.record(type, payload), signal);
+      if (sent.ok) return { status: 'succeeded', output: { status: sent.status } };
+      return { status: 'failed', failureClass: sent.failureClass, retryable: sent.retryable, error: { message: sent.message, ...(sent.status ? { status: sent.status } : {}) } };
     }
     const spec = await specVersionCached(this.res, task.specVersionId!);
     const executor = this.executors.get(spec.definition.executor);

@@ -26,6 +26,7 @@
  * the result, which the Scheduler hands to its `onPass` listener so that notifications can say
  * "schedule missed". No table holds them yet (docs/scheduler.md).
  */
+import { notifyNow } from '../notifications/notifications.js';
 import { and, asc, eq, getTableColumns, isNull, lte, notInArray, sql } from 'drizzle-orm';
 import { dbNow } from '../db/clock.js';
 import type { Executor } from '../db/connection.js';
@@ -121,6 +122,15 @@ async function firePass(res: Resources, rowLocks: boolean): Promise<FireResult> 
         result.missed.push(m);
         result.skipped += m.fireTimes.length;
         logMissed(res, m);
+        await notifyNow(res, 'schedule_missed', {
+          scheduleId: m.scheduleId,
+          schedule: m.scheduleName,
+          policy: m.policy,
+          reason: m.reason,
+          count: m.fireTimes.length,
+          first: m.fireTimes[0]?.toISOString() ?? null,
+          last: m.fireTimes.at(-1)?.toISOString() ?? null,
+        }).catch((err: unknown) => res.logger.error({ err, scheduleId: m.scheduleId }, 'could not queue the schedule_missed notification'));
       }
     } catch (err) {
       // A database that went away fails the whole pass; the Scheduler retries on its next tick.

@@ -22,6 +22,7 @@ import { approvalRequired, getSpec, validateTaskInput, type SpecVersionRecord } 
 import { uuidv7 } from '../util/ids.js';
 import { renderTemplate } from '../util/template.js';
 import { toTask } from '../queue/claimTasks.js';
+import { notify } from '../notifications/notifications.js';
 import { appendTaskEvent } from './taskEvents.js';
 
 export type Task = typeof tasks.$inferSelect;
@@ -255,6 +256,7 @@ async function insertTask(res: Resources, tx: Executor, p: Prepared, principal?:
     const reason = input.approval ? 'requested at submit' : `spec '${spec.name}' approval policy`;
     await tx.insert(approvals).values({ id: approvalId, taskId: id, kind: 'task', request: { reason, spec: spec.name, specVersion: spec.version } });
     await appendTaskEvent(res, tx, id, 'approval_requested', { approvalId, kind: 'task', reason }, principal ?? null);
+    await notify(res, tx, 'approval_needed', { taskId: id, approvalId, kind: 'task', spec: spec.name, reason });
   }
   return { task, existing: false, ...(approvalId ? { approvalId } : {}) };
 }
