@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultExecutors } from '../../src/executor/registry.js';
 import type { Gaffer } from '../../src/gaffer.js';
 import type { Worker } from '../../src/queue/worker.js';
+import { sql } from 'drizzle-orm';
+import { fireDueSchedules } from '../../src/scheduler/fireSchedules.js';
 import { submitReminder } from '../../src/scheduler/reminders.js';
+import { createSchedule } from '../../src/scheduler/schedules.js';
+import { setNextFireAt } from '../scheduler/helpers.js';
 import { freePort } from '../helpers/pgCluster.js';
 import { openTestGaffer, testBackends } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
@@ -57,7 +61,7 @@ describe.each(testBackends())('notifications on $name', (backend) => {
       config: {
         notifications: {
           subscriptions: [
-            { name: 'ops', events: ['escalation_opened', 'escalation_resolved', 'approval_needed', 'reminder_due'], url: ops.url, secretEnv: 'TEST_NOTIFY_SECRET' },
+            { name: 'ops', events: ['escalation_opened', 'escalation_resolved', 'approval_needed', 'reminder_due', 'schedule_missed'], url: ops.url, secretEnv: 'TEST_NOTIFY_SECRET' },
             { name: 'chat', events: ['escalation_opened'], url: slack.url, format: 'slack' },
             { name: 'dead', events: ['escalation_opened'], url: dead },
           ],
@@ -116,6 +120,17 @@ describe.each(testBackends())('notifications on $name', (backend) => {
     await gaffer.escalations.resolve({ id: escalation!.id, option: 'abort', principal: 'operator:ann' });
     await waitFor('escalation_resolved at ops', async () => eventsAt(ops.received, 'escalation_resolved'), (r) => r.length === 1, 10_000);
     expect(JSON.parse(eventsAt(ops.received, 'escalation_resolved')[0]!.body)).toMatchObject({ data: { escalationId: escalation!.id, status: 'resolved', resolution: 'abort', by: 'operator:ann' } });
+  });
+
+  it('announces fire times a schedule missed', async () => {
+    const schedule = await createSchedule(gaffer.resources, { spec: 'gated', cron: '* * * * *', missed: 'skip', name: `missed-${backend.name}` });
+    await setNextFireAt(gaffer, schedule.id, sql`date_trunc('minute', now()) - interval '30 minutes'`);
+    await fireDueSchedules(gaffer.resources);
+    await waitFor('schedule_missed at ops', async () => eventsAt(ops.received, 'schedule_missed'), (r) => r.length === 1, 10_000);
+    const got = eventsAt(ops.received, 'schedule_missed')[0]!;
+    expect(got.signatureValid).toBe(true);
+    expect(JSON.parse(got.body)).toMatchObject({ data: { scheduleId: schedule.id, policy: 'skip', reason: 'late' } });
+    expect((JSON.parse(got.body) as { data: { count: number } }).data.count).toBeGreaterThanOrEqual(29);
   });
 
   it('delivers reminders', async () => {
