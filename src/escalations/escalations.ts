@@ -12,9 +12,9 @@
  * dismissing leaves it failed. Every step names its principal in the task's log (a `decision` of
  * type `escalation`); only operator and admin tokens may change an escalation (the API checks).
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { execRows, type Executor } from '../db/connection.js';
-import { escalations, tasks } from '../db/schema.js';
+import { escalations, profiles, profileVersions, tasks } from '../db/schema.js';
 import {
   DEFAULT_NO_RETRY_CLASSES,
   type EscalationOption,
@@ -24,7 +24,9 @@ import {
 } from '../db/vocabulary.js';
 import { GafferError, validationError } from '../errors.js';
 import type { Resources } from '../resources.js';
-import type { ProfileDefinition, SpecDefinition } from '../specs/definitions.js';
+import { byStrongest, routeCandidate } from '../routing/router.js';
+import type { SpecDefinition } from '../specs/definitions.js';
+import { profileRecord } from '../specs/specStore.js';
 import { notify } from '../notifications/notifications.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import type { Task } from '../tasks/submitTask.js';
@@ -111,24 +113,23 @@ async function offeredOptions(tx: Executor, task: Task, spec: SpecDefinition | u
   const options: OfferedOption[] = [];
   const specEstimate = await estimate(tx, sql`o.spec_version_id IN (SELECT id FROM spec_versions WHERE spec_id = ${task.specId})`, 'runs of this spec');
   if (spec && spec.profiles.length > 0) {
-    const profiles = await execRows<{ name: string; definition: ProfileDefinition; profile_version_id: string }>(
-      tx,
-      sql`SELECT p.name, pv.definition, pv.id AS profile_version_id FROM profiles p
-          JOIN profile_versions pv ON pv.profile_id = p.id AND pv.version = p.latest_version
-          WHERE p.name IN (SELECT jsonb_array_elements_text(${JSON.stringify(spec.profiles)}::jsonb))`,
-    );
+    const rows = await tx
+      .select({ v: profileVersions, name: profiles.name })
+      .from(profiles)
+      .innerJoin(profileVersions, and(eq(profileVersions.profileId, profiles.id), eq(profileVersions.version, profiles.latestVersion)))
+      .where(inArray(profiles.name, spec.profiles));
+    const profileCandidates = rows.map((r) => {
+      const record = profileRecord(r.name, r.v);
+      return routeCandidate(record.name, record.version, record.definition);
+    });
     const [last] = runId
       ? await execRows<{ name: string | null }>(
           tx,
           sql`SELECT p.name FROM runs r LEFT JOIN profile_versions pv ON pv.id = r.profile_version_id LEFT JOIN profiles p ON p.id = pv.profile_id WHERE r.id = ${runId}`,
         )
       : [];
-    const tier = (d: ProfileDefinition): number => d.routing?.tier ?? 0;
-    const price = (d: ProfileDefinition): number => (d.prices ? d.prices.inputPerMTok + d.prices.outputPerMTok : 0);
-    const current = profiles.find((p) => p.name === last?.name);
-    const stronger = profiles
-      .filter((p) => !current || tier(p.definition) > tier(current.definition) || (tier(p.definition) === tier(current.definition) && price(p.definition) > price(current.definition)))
-      .sort((a, b) => tier(b.definition) - tier(a.definition) || price(b.definition) - price(a.definition))[0];
+    const current = profileCandidates.find((p) => p.name === last?.name);
+    const stronger = profileCandidates.filter((p) => !current || byStrongest(p, current) < 0).sort(byStrongest)[0];
     if (stronger && stronger.name !== current?.name) {
       options.push({
         option: 'retry_stronger',

@@ -14,11 +14,11 @@
  * it never shows up as a change.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { classifyFailure } from '../failures/classifier.js';
 import { renderArgv, renderTemplate } from '../util/template.js';
-import { createWorkspace, type Workspace } from '../workspace/workspace.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { openAttemptWorkspace } from './attemptWorkspace.js';
 import type { WorkspaceDiff } from '../workspace/diff.js';
 import { runCommand, scrubbedEnv } from './runCommand.js';
 import type { ExecutionContext, ExecutionResult, TaskExecutor } from './types.js';
@@ -37,32 +37,12 @@ export class CliAgentExecutor implements TaskExecutor {
   constructor(private readonly options: CliAgentExecutorOptions = {}) {}
 
   async execute(ctx: ExecutionContext): Promise<ExecutionResult> {
-    const def = ctx.spec.definition;
-    const input = (ctx.input ?? {}) as Record<string, unknown>;
-    const repo = def.workspace?.repo ?? (typeof input['repo'] === 'string' ? input['repo'] : undefined);
-    let workspace: Workspace | undefined;
-    let scratch: string | undefined;
-    if (repo) {
-      workspace = await createWorkspace({
-        repo,
-        baseRef: def.workspace?.baseRef ?? 'HEAD',
-        taskId: ctx.task.id,
-        attempt: ctx.attempt,
-        root: this.options.workspaceRoot ?? path.join(os.tmpdir(), 'gaffer-workspaces'),
-      });
-    } else {
-      scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `gaffer-cli-${ctx.task.id.slice(-12)}-`)));
-    }
-    const root = workspace?.path ?? scratch!;
+    const { root, workspace, close } = await openAttemptWorkspace(ctx, { scratchPrefix: 'gaffer-cli', ...(this.options.workspaceRoot ? { workspaceRoot: this.options.workspaceRoot } : {}) });
     let result: ExecutionResult | undefined;
     try {
       return (result = await this.runIn(ctx, root, workspace));
     } finally {
-      if (workspace) {
-        if (result?.status === 'succeeded') await workspace.remove();
-        else await workspace.markFailed(result?.status === 'failed' ? String(result.error['message'] ?? '') : 'aborted');
-      }
-      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+      await close(result);
     }
   }
 

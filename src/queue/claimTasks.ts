@@ -68,7 +68,7 @@ keyed AS (SELECT count(*)::int AS n FROM candidates WHERE concurrency_key IS NOT
 paired AS (
   SELECT c.id, r.run_id
   FROM (SELECT id, row_number() OVER () AS n FROM candidates) c
-  JOIN jsonb_array_elements_text(${runIds}::jsonb) WITH ORDINALITY AS r(run_id, n) USING (n)
+  LEFT JOIN jsonb_array_elements_text(${runIds}::jsonb) WITH ORDINALITY AS r(run_id, n) USING (n)
   WHERE (SELECT n FROM keyed) = 0 AND ${onlyIf}
 ),
 claimed AS (
@@ -112,7 +112,8 @@ const CLAIM_SQL = {
 
 /** The claim's five parameters, in claimCtes' order. */
 export function claimParams(options: ClaimOptions): unknown[] {
-  const runIds = Array.from({ length: options.limit }, () => uuidv7());
+  // Run ids only when runs are recorded (the queue-only path pays for none).
+  const runIds = options.recordRuns ? Array.from({ length: options.limit }, () => uuidv7()) : [];
   return [options.limit, options.workerId, options.leaseMs, JSON.stringify(runIds), options.recordRuns ?? false];
 }
 

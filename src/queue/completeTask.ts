@@ -144,9 +144,10 @@ FROM keyed LEFT JOIN claimed ON true`;
 /** With and without the run bookkeeping (see CLAIM_SQL in claimTasks.ts). */
 const SUCCEED_SQL = { runs: succeedSql(true), noRuns: succeedSql(false) };
 
-/** A value as stored: unchanged unless its JSON may hold a secret (the cheap check first). */
-function redactedJson(res: Resources, value: unknown): unknown {
-  return res.redactor.jsonNeedsRedaction(JSON.stringify(value)) ? res.redactor.value(value) : value;
+/** A task's output as stored, serialised once: redacted only when the cheap check says it may hold a secret. */
+function outputJson(res: Resources, output: unknown): string {
+  const json = JSON.stringify(output ?? null);
+  return res.redactor.jsonNeedsRedaction(json) ? JSON.stringify(res.redactor.value(output)) : json;
 }
 
 const NO_CLAIM: ClaimOptions = { workerId: '', limit: 0, leaseMs: 0, recordRuns: false };
@@ -161,7 +162,6 @@ export async function completeSuccesses(
     const row = JSON.stringify({
       task_id: item.taskId,
       attempt: item.attempt,
-      output: redactedJson(res, item.output ?? null),
       run_id: item.runId,
       verdict: item.verdict ?? null,
       principal: item.principal,
@@ -171,8 +171,8 @@ export async function completeSuccesses(
       output_tokens: delta?.outputTokens ?? 0,
       cost_usd: delta?.costUsd ?? 0,
     });
-    // The events' payloads are spliced in as the JSON text they were serialised to once.
-    return `${row.slice(0, -1)},"events":${recordsetJson(item.events?.events ?? [])}}`;
+    // The output and the events' payloads are spliced in as the JSON text each was serialised to once.
+    return `${row.slice(0, -1)},"output":${outputJson(res, item.output)},"events":${recordsetJson(item.events?.events ?? [])}}`;
   });
   const input = `[${rows.join(',')}]`;
   const claim = claimNext && claimNext.limit > 0 ? claimNext : NO_CLAIM;

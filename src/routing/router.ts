@@ -68,7 +68,8 @@ export interface RouteChoice {
 }
 
 const byCheapest = (a: RouteCandidate, b: RouteCandidate): number => a.cost - b.cost || a.tier - b.tier || a.name.localeCompare(b.name);
-const byStrongest = (a: RouteCandidate, b: RouteCandidate): number => b.tier - a.tier || b.cost - a.cost || a.name.localeCompare(b.name);
+/** Strongest first: higher tier, then higher price. Escalations rank profiles the same way. */
+export const byStrongest = (a: RouteCandidate, b: RouteCandidate): number => b.tier - a.tier || b.cost - a.cost || a.name.localeCompare(b.name);
 
 export function chooseProfile(inputs: RouteInputs): RouteChoice {
   const { candidates, complexity, budget } = inputs;
@@ -152,19 +153,18 @@ function costOf(p: ProfileDefinition): number {
   return p.prices ? p.prices.inputPerMTok + p.prices.outputPerMTok : 0;
 }
 
+/** A profile version as routing (and escalation options) compare it. */
+export function routeCandidate(name: string, version: number, definition: ProfileDefinition): RouteCandidate {
+  return { name, version, tier: definition.routing.tier, maxComplexity: definition.routing.maxComplexity, cost: costOf(definition) };
+}
+
 export type Routed = { profile: ProfileVersionRecord; choice: RouteChoice } | { profile: undefined; choice: RouteChoice };
 
 /** Routes one attempt of an agent task; records the decision; stamps the run's profile version. */
 export async function routeAttempt(ctx: ExecutionContext, instructions: string): Promise<Routed> {
   const def = ctx.spec.definition;
   const profiles = await Promise.all(def.profiles.map((name) => getProfile(ctx.resources, name)));
-  const candidates: RouteCandidate[] = profiles.map((p) => ({
-    name: p.name,
-    version: p.version,
-    tier: p.definition.routing.tier,
-    maxComplexity: p.definition.routing.maxComplexity,
-    cost: costOf(p.definition),
-  }));
+  const candidates = profiles.map((p) => routeCandidate(p.name, p.version, p.definition));
   const factors = complexityFactors(instructions, ctx.input);
   const complexity = complexityOf(factors);
   const classes = def.routing?.keywordClasses ?? DEFAULT_KEYWORD_CLASSES;

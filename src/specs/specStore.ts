@@ -165,7 +165,8 @@ function specRecord(name: string, row: typeof specVersions.$inferSelect): SpecVe
   };
 }
 
-function profileRecord(name: string, row: typeof profileVersions.$inferSelect): ProfileVersionRecord {
+/** A stored profile version as a record: its definition parsed (defaults filled in). */
+export function profileRecord(name: string, row: typeof profileVersions.$inferSelect): ProfileVersionRecord {
   return {
     profileId: row.profileId,
     profileVersionId: row.id,

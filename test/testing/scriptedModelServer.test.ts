@@ -265,7 +265,12 @@ describe('scripted model server', () => {
       body: JSON.stringify({ model: 'slow', messages: [] }),
       signal: aborted.signal,
     });
-    setTimeout(() => aborted.abort(), 30);
+    // Abort once the server has the request (it is then sleeping on the 200 ms turn).
+    const received = server.requests.length;
+    const waitForArrival = async (): Promise<void> => {
+      while (server.requests.length === received) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    void waitForArrival().then(() => aborted.abort());
     await expect(pending).rejects.toThrow();
     // The server survives the disconnect and keeps answering.
     const next = await client.chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'again' }] });

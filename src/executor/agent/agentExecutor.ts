@@ -30,7 +30,8 @@ import { createRecordingModel, profileCallSettings, toLlmCallPayload, type Recor
 import { routeAttempt } from '../../routing/router.js';
 import type { ProfileVersionRecord } from '../../specs/specStore.js';
 import { renderTemplate } from '../../util/template.js';
-import { createWorkspace, type Workspace } from '../../workspace/workspace.js';
+import type { Workspace } from '../../workspace/workspace.js';
+import { openAttemptWorkspace, repositoryOf } from '../attemptWorkspace.js';
 import { runCommand } from '../runCommand.js';
 import { AttemptAborted, type ExecutionContext, type ExecutionResult, type Proposal, type TaskExecutor } from '../types.js';
 import { getArtifact } from '../../artifacts/artifactStore.js';
@@ -95,22 +96,7 @@ export class AgentExecutor implements TaskExecutor {
     const prompt = previous ? `${instructions}\n\n${await refinementContext(ctx, previous)}` : instructions;
     const taskMode = ctx.task.mode;
     const mode: Mode = taskMode && modeRank(taskMode) < modeRank(def.toolPolicy.mode) ? taskMode : def.toolPolicy.mode;
-    const repo = def.workspace?.repo ?? (typeof input['repo'] === 'string' ? input['repo'] : undefined);
-
-    let workspace: Workspace | undefined;
-    let scratch: string | undefined;
-    if (repo) {
-      workspace = await createWorkspace({
-        repo,
-        baseRef: def.workspace?.baseRef ?? 'HEAD',
-        taskId: ctx.task.id,
-        attempt: ctx.attempt,
-        root: this.options.workspaceRoot ?? path.join(os.tmpdir(), 'gaffer-workspaces'),
-      });
-    } else {
-      scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `gaffer-agent-${ctx.task.id.slice(-12)}-`)));
-    }
-    const root = workspace?.path ?? scratch!;
+    const { root, workspace, close } = await openAttemptWorkspace(ctx, { scratchPrefix: 'gaffer-agent', ...(this.options.workspaceRoot ? { workspaceRoot: this.options.workspaceRoot } : {}) });
     const overlay = mode === 'propose' ? new ProposalOverlay() : undefined;
     let result: ExecutionResult | undefined;
     try {
@@ -125,11 +111,7 @@ export class AgentExecutor implements TaskExecutor {
       });
       return (result = await this.finalize(ctx, claimed, root, mode, workspace, overlay));
     } finally {
-      if (workspace) {
-        if (result?.status === 'succeeded' || result?.status === 'proposed') await workspace.remove();
-        else await workspace.markFailed(result?.status === 'failed' ? String(result.error['message'] ?? '') : 'aborted');
-      }
-      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+      await close(result);
     }
   }
 
@@ -139,19 +121,11 @@ export class AgentExecutor implements TaskExecutor {
    * verified like any other.
    */
   private async applyApproved(ctx: ExecutionContext, approved: ApprovedPatch): Promise<ExecutionResult> {
-    const def = ctx.spec.definition;
-    const input = (ctx.input ?? {}) as Record<string, unknown>;
-    const repo = def.workspace?.repo ?? (typeof input['repo'] === 'string' ? input['repo'] : undefined);
-    if (!repo) {
+    if (!repositoryOf(ctx)) {
       return { status: 'failed', failureClass: 'orchestration_error', retryable: false, error: { message: 'an approved patch needs a repository to apply to (spec.workspace.repo or input.repo)' } };
     }
-    const workspace = await createWorkspace({
-      repo,
-      baseRef: def.workspace?.baseRef ?? 'HEAD',
-      taskId: ctx.task.id,
-      attempt: ctx.attempt,
-      root: this.options.workspaceRoot ?? path.join(os.tmpdir(), 'gaffer-workspaces'),
-    });
+    const { workspace: opened, close } = await openAttemptWorkspace(ctx, { scratchPrefix: 'gaffer-agent', ...(this.options.workspaceRoot ? { workspaceRoot: this.options.workspaceRoot } : {}) });
+    const workspace = opened!;
     let result: ExecutionResult | undefined;
     const patchFile = path.join(os.tmpdir(), `gaffer-approved-${ctx.task.id.slice(-12)}-${ctx.attempt}.diff`);
     try {
@@ -173,8 +147,7 @@ export class AgentExecutor implements TaskExecutor {
       return (result = verifiedResult(verification, output, extra, 'the approved patch'));
     } finally {
       fs.rmSync(patchFile, { force: true });
-      if (result?.status === 'succeeded') await workspace.remove();
-      else await workspace.markFailed(result?.status === 'failed' ? String(result.error['message'] ?? '') : 'aborted');
+      await close(result);
     }
   }
 
