@@ -7,6 +7,8 @@ export default tseslint.config(
     'examples/agent/sample-repo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Build scripts run on Node.
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -39,7 +39,7 @@ import {
   type EscalationFilter,
 } from './escalations/escalations.js';
 import { getStats, type StatsQuery } from './outcomes/stats.js';
-import { cancelTask, getTask, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
+import { cancelTask, getTask, countTasks, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
 import { readTaskEvents } from './tasks/taskEvents.js';
 import { decideApproval, getApproval, listApprovals, type ApprovalHandler } from './approvals/approvals.js';
 import { Worker, type WorkerOptions } from './queue/worker.js';
@@ -100,6 +100,8 @@ export interface Gaffer {
     submit(input: SubmitTaskInput, principal?: string): ReturnType<typeof submitTask>;
     get(id: string): ReturnType<typeof getTask>;
     detail(id: string): ReturnType<typeof getTaskDetail>;
+    /** Tasks in each status (zeros included), of one kind when given. */
+    counts(kind?: 'work' | 'reminder' | 'delivery'): ReturnType<typeof countTasks>;
     list(input?: ListTasksInput): ReturnType<typeof listTasks>;
     cancel(id: string, principal: string, reason?: string): ReturnType<typeof cancelTask>;
     events(id: string, after?: number, limit?: number): ReturnType<typeof readTaskEvents>;
@@ -216,6 +218,7 @@ export async function createGaffer(options: CreateGafferOptions = {}): Promise<G
       get: (id) => getTask(res, id),
       detail: (id) => getTaskDetail(res, id),
       list: (input) => listTasks(res, input),
+      counts: (kind) => countTasks(res, kind),
       cancel: (id, principal, reason) => cancelTask(res, id, principal, reason),
       events: (id, after, limit) => readTaskEvents(res, id, after, limit),
     },

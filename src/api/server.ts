@@ -1,6 +1,6 @@
 /**
  * The Fastify server: every route under /api/v1, the OpenAPI 3.1 document at
- * /api/v1/openapi.json, /healthz, /readyz, /metrics. Every error leaves as
+ * /api/v1/openapi.json, /healthz, /readyz, /metrics, and the dashboard at `/`. Every error leaves as
  * `{ "error": { "code", "message", "details" } }`.
  */
 import fastifySwagger from '@fastify/swagger';
@@ -28,6 +28,7 @@ import { hookRoutes } from './routes/hooks.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { specRoutes } from './routes/specs.js';
 import { taskRoutes } from './routes/tasks.js';
+import { defaultUiDir, uiRoutes } from './ui.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -35,6 +36,8 @@ export interface BuildServerOptions {
   /** Log requests through the gaffer logger. Default false (the CLI turns it on). */
   logRequests?: boolean;
   version?: string;
+  /** Directory of the built dashboard served at `/` (default: dist/ui, see defaultUiDir). */
+  uiDir?: string;
 }
 
 export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = {}): Promise<FastifyInstance> {
@@ -102,6 +105,7 @@ export async function buildServer(gaffer: Gaffer, options: BuildServerOptions = 
     { prefix: API_PREFIX },
   );
 
+  await app.register(uiRoutes(options.uiDir ?? defaultUiDir()));
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

@@ -53,6 +53,18 @@ export async function listTasks(res: Resources, raw: ListTasksInput = {}): Promi
   return { tasks: page, next: rows.length > q.limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null };
 }
 
+/** How many tasks are in each status (every status listed, zeros included), by kind when given. */
+export async function countTasks(res: Resources, kind?: 'work' | 'reminder' | 'delivery'): Promise<Record<(typeof TASK_STATUSES)[number], number>> {
+  const rows = await res.db.drizzle
+    .select({ status: tasks.status, n: sql<number>`count(*)::int` })
+    .from(tasks)
+    .where(kind ? eq(tasks.kind, kind) : undefined)
+    .groupBy(tasks.status);
+  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<(typeof TASK_STATUSES)[number], number>;
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
 /** A task with what a person needs to see it whole: attempts, dependencies, approvals. */
 export async function getTaskDetail(res: Resources, id: string) {
   const task = await getTask(res, id);

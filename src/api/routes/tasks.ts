@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { TASK_STATUSES } from '../../db/vocabulary.js';
 import type { Gaffer } from '../../gaffer.js';
 import { submitTaskSchema } from '../../tasks/submitTask.js';
 import { listTasksSchema } from '../../tasks/tasks.js';
@@ -83,6 +84,26 @@ export function taskRoutes(gaffer: Gaffer): FastifyPluginAsync {
         const specId = spec === undefined ? query.specId : (await gaffer.specs.get(spec)).specId;
         const page = await gaffer.tasks.list({ ...query, ...(specId ? { specId } : {}) });
         return { tasks: await toTaskViews(gaffer, page.tasks), next: page.next };
+      },
+    );
+
+    r.get(
+      '/tasks/counts',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['tasks'],
+          summary: 'How many tasks are in each status',
+          querystring: z.strictObject({ kind: z.enum(['work', 'reminder', 'delivery']).optional().describe('only tasks of this kind') }),
+          response: {
+            200: z.object({ counts: z.record(z.enum(TASK_STATUSES), z.number().int()), total: z.number().int() }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const counts = await gaffer.tasks.counts(request.query.kind);
+        return { counts, total: Object.values(counts).reduce((sum, n) => sum + n, 0) };
       },
     );
 
