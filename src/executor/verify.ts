@@ -23,6 +23,7 @@ import { classifyFailure } from '../failures/classifier.js';
 import type { UserRule } from '../failures/types.js';
 import { toLlmCallPayload } from '../providers/index.js';
 import { getProfile } from '../specs/specStore.js';
+import { renderTemplate } from '../util/template.js';
 import type { WorkspaceDiff } from '../workspace/diff.js';
 import type { ExecutionContext, ExecutionResult } from './types.js';
 
@@ -60,7 +61,7 @@ export interface VerifyInput {
 }
 
 export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): Promise<AttemptVerification> {
-  const acceptance = ctx.spec.definition.acceptance;
+  const acceptance = withTaskInput(ctx.spec.definition.acceptance, ctx.task.input);
   if (acceptance.validators.length === 0) {
     const reasons = ['the spec has no validators: the agent’s claim of completion is not verified'];
     await ctx.record('decision', { decisionType: 'gate', inputs: { gate: acceptance.gate, validators: [] }, output: { verdict: null, verified: false }, reason: reasons[0] });
@@ -168,5 +169,27 @@ export function verifiedResult(
     verdict: verification.verdict,
     failureClass: verification.failureClass ?? 'unknown',
     error: { message: `${who} finished but verification ${how}: ${verification.reasons.join('; ')}`, summary: output['summary'], verification: verified, ...extra },
+  };
+}
+
+type Acceptance = ExecutionContext['spec']['definition']['acceptance'];
+
+/**
+ * The spec's validators with `{{input.path}}` placeholders in their config rendered from the
+ * task's input (one string at a time, like a shell spec's argv: `["node", "--test",
+ * "{{input.test}}"]` checks the test the task names). A placeholder with no value is an error
+ * naming the validator and the field, never an empty string.
+ */
+export function withTaskInput(acceptance: Acceptance, taskInput: unknown): Acceptance {
+  const context = { input: taskInput ?? {} };
+  const render = (value: unknown, where: string): unknown => {
+    if (typeof value === 'string') return value.includes('{{') ? renderTemplate(value, context, where) : value;
+    if (Array.isArray(value)) return value.map((v, i) => render(v, `${where}[${i}]`));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v, `${where}.${k}`)]));
+    return value;
+  };
+  return {
+    ...acceptance,
+    validators: acceptance.validators.map((v, i) => ({ ...v, config: render(v.config, `acceptance.validators[${i}].config`) as Record<string, unknown> })),
   };
 }

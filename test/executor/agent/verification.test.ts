@@ -95,6 +95,24 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     expect(order.at(-1)).toBe('run_finished');
   });
 
+  it('renders {{input.x}} in validator configs from the task input, one argument at a time', async () => {
+    const model = `tmpl-${backend.name}`;
+    server.enqueue(model, edit('e1', 'a - b', 'a + b'), finish('f1'));
+    await setup(`tmpl-${backend.name}`, model, { validators: [{ type: 'command', name: 'tests', config: { argv: ['node', '{{input.test}}'] }, required: true }] });
+    const { task } = await gaffer.tasks.submit({ spec: `tmpl-${backend.name}`, input: { test: 'add.test.js' } });
+    expect((await finished(task.id)).status).toBe('succeeded');
+    const [run] = (await gaffer.tasks.detail(task.id)).attempts;
+    const result = (await eventsOf(run!.id)).find((e) => e.type === 'validator_result')!.payload as { verdict: string; evidence: { argv: string[] } };
+    expect(result).toMatchObject({ verdict: 'passed', evidence: { argv: ['node', 'add.test.js'] } });
+
+    // A placeholder the input does not fill fails the attempt naming the field; it never runs `node ''`.
+    server.enqueue(model, edit('e2', 'a - b', 'a + b'), finish('f2'));
+    const missing = await gaffer.tasks.submit({ spec: `tmpl-${backend.name}`, input: {} });
+    const failed = await finished(missing.task.id);
+    expect(failed.status).not.toBe('succeeded');
+    expect(JSON.stringify(failed.lastError)).toContain('acceptance.validators[0].config.argv[1]: {{input.test}} has no value');
+  });
+
   it('refuses a claim the tests disprove, and retries with the failing output and the previous diff in the prompt', async () => {
     const model = `retry-${backend.name}`;
     // Attempt 1 "fixes" it wrongly (a * b) and claims success; attempt 2 fixes it.
