@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isGafferError } from '../errors.js';
 import { registerClassifyCommand } from './commands/classify.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDecisionCommands, registerStatsCommand } from './commands/decisions.js';
 import { registerEscalationCommands } from './commands/escalations.js';
 import { registerRunCommands } from './commands/runs.js';
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)');
   registerServeCommands(program, io);
+  registerDemoCommand(program, io);
   registerRunCommands(program, io);
   registerTokenCommands(program, io);
   registerWorkerCommand(program, io);

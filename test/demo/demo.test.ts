@@ -1,0 +1,109 @@
+/**
+ * The demo (`npm start` → `gaffer demo`): on an empty data directory it seeds the sample
+ * repository, profiles, specs, a schedule and four tasks, and the loop then runs for real —
+ * real git, real `node --test`, the scripted demo model over real HTTP through the provider path.
+ * The wordCount fix and the lint pass succeed; the slugify fix fails its test and escalates; the
+ * feature waits for approval. Approving it and resolving the escalation with retry_stronger both
+ * end in verified successes. A restart keeps the data; --reset starts over, and refuses a data
+ * directory that is not the demo's.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../src/demo/startDemo.js';
+import { DEMO_MARKER } from '../../src/demo/seed.js';
+import { waitFor } from '../helpers/wait.js';
+
+const FINAL = ['succeeded', 'failed', 'escalated', 'cancelled', 'rejected', 'blocked'];
+
+const quiet = pino({ level: 'silent' });
+
+describe('gaffer demo', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-demo-'));
+  let demo: RunningDemo | undefined;
+  const start = async (reset = false): Promise<RunningDemo> =>
+    (demo = await startDemo({ config: { dataDir, port: 0, workers: 2 }, env: {}, reset, modelDelayMs: 10, logger: quiet }));
+
+  afterAll(async () => {
+    await demo?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const status = (d: RunningDemo, id: string) => waitFor(`task ${id} to settle`, () => d.server.gaffer.tasks.get(id), (t) => FINAL.includes(t.status) || t.status === 'awaiting_approval', 60_000);
+
+  it('seeds an empty data directory and runs the loop: passes, an escalation, an approval', async () => {
+    const d = await start();
+    expect(d.models.kind).toBe('scripted');
+    const seeded = d.seeded!;
+    const g = d.server.gaffer;
+
+    // A real repository with real failing tests.
+    expect(execFileSync('git', ['-C', seeded.repo, 'log', '--oneline'], { encoding: 'utf8' })).toContain('textkit');
+    expect(() => execFileSync('node', ['--test', 'test/slugify.test.js'], { cwd: seeded.repo, stdio: 'pipe' })).toThrow();
+    expect((await g.specs.list()).map((s) => s.name).sort()).toEqual(['add-feature', 'fix-failing-test', 'lint-pass']);
+    const profiles = await g.specs.listProfiles();
+    expect(profiles.map((p) => p.name).sort()).toEqual(['demo-large', 'demo-small']);
+    expect(profiles.every((p) => p.definition.description?.startsWith('DEMO MODEL') && p.definition.baseUrl === d.model!.baseUrl)).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, DEMO_MARKER))).toBe(true);
+
+    expect((await status(d, seeded.taskIds.fixPasses)).status).toBe('succeeded');
+    expect((await status(d, seeded.taskIds.lint)).status).toBe('succeeded');
+    expect((await status(d, seeded.taskIds.awaitingApproval)).status).toBe('awaiting_approval');
+    const failing = await status(d, seeded.taskIds.fixEscalates);
+    expect(failing.status).toBe('escalated');
+
+    // The passing fix was verified by its test, with the diff kept.
+    const [passRun] = (await g.tasks.detail(seeded.taskIds.fixPasses)).attempts;
+    expect(passRun).toMatchObject({ status: 'succeeded', verdict: 'passed' });
+    const passEvents = (await g.events.read(passRun!.id, { limit: 1000 })).events;
+    expect(passEvents.filter((e) => e.type === 'llm_call').length).toBeGreaterThanOrEqual(4);
+    expect(passEvents.some((e) => e.type === 'artifact' && (e.payload as { name: string }).name === 'final.diff')).toBe(true);
+
+    // The escalation offers the stronger profile; resolving with it runs demo-large and passes.
+    const [escalation] = await g.escalations.list({ taskId: failing.id });
+    expect(escalation).toMatchObject({ status: 'open', failureClass: 'test_fail' });
+    expect((escalation!.options as { option: string }[]).map((o) => o.option)).toContain('retry_stronger');
+    await g.escalations.resolve({ id: escalation!.id, option: 'retry_stronger', note: 'try the stronger model', principal: 'operator:test' });
+    const fixed = await waitFor('the retried fix', () => g.tasks.get(failing.id), (t) => t.status === 'succeeded' || t.status === 'failed' || (t.status === 'escalated' && t.attempt > 1), 60_000);
+    expect(fixed.status).toBe('succeeded');
+    const attempts = (await g.tasks.detail(failing.id)).attempts;
+    expect(attempts.map((a) => a.status)).toEqual(['failed', 'succeeded']);
+
+    // Approving the feature runs it; its tests are written and pass.
+    const [approval] = await g.approvals.list({ taskId: seeded.taskIds.awaitingApproval, status: 'pending' });
+    await g.approvals.decide({ id: approval!.id, decision: 'approved', note: 'looks useful', principal: 'operator:test' });
+    expect((await status(d, seeded.taskIds.awaitingApproval)).status).toBe('succeeded');
+  });
+
+  it('keeps the demo on a restart and points the profiles at the new model server', async () => {
+    await demo!.close();
+    const d = await start();
+    expect(d.seeded).toBeUndefined();
+    expect(d.notDemo).toBeUndefined();
+    const small = (await d.server.gaffer.specs.listProfiles()).find((p) => p.name === 'demo-small')!;
+    expect(small.definition.baseUrl).toBe(d.model!.baseUrl);
+    expect((await d.server.gaffer.tasks.list({ limit: 100 })).tasks.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('--reset refuses while a server uses the directory, then starts over', async () => {
+    await expect(startDemo({ config: { dataDir, port: 0 }, env: {}, reset: true, logger: quiet })).rejects.toThrow(/is using .*: stop it before --reset/);
+    await demo!.close();
+    const d = await start(true);
+    expect(d.seeded).toBeDefined();
+    expect((await d.server.gaffer.tasks.list({ limit: 100 })).tasks.length).toBe(4);
+  });
+
+  it('--reset refuses a data directory that is not the demo’s, and seeds nothing into one that has data', async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-not-demo-'));
+    try {
+      fs.writeFileSync(path.join(other, 'keep.txt'), 'mine');
+      await expect(startDemo({ config: { dataDir: other, port: 0 }, env: {}, reset: true, logger: quiet })).rejects.toThrow(/not the demo's .*has no demo\.json/);
+      expect(fs.readFileSync(path.join(other, 'keep.txt'), 'utf8')).toBe('mine');
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
