@@ -25,6 +25,8 @@ export interface StartDemoOptions {
   logger?: Logger;
   /** The scripted model's pause before each answer (ms). */
   modelDelayMs?: number;
+  /** The built dashboard to serve (default dist/ui). */
+  uiDir?: string;
 }
 
 export interface RunningDemo {
@@ -58,7 +60,7 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
   let server: RunningServer;
   try {
     const { databaseUrl: _ignored, ...config } = options.config;
-    server = await startServer({ env, config: { ...config, dataDir }, ...(options.logger ? { logger: options.logger } : {}) });
+    server = await startServer({ env, config: { ...config, dataDir }, ...(options.logger ? { logger: options.logger } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
   } catch (err) {
     await model?.close();
     throw err;

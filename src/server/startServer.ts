@@ -26,11 +26,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: CreateGafferOptions & { logRequests?: boolean }): Promise<RunningServer> {
+export async function startServer(options: CreateGafferOptions & { logRequests?: boolean; uiDir?: string }): Promise<RunningServer> {
   const gaffer = await createGaffer(options);
   try {
     const tokenFile = await gaffer.tokens.ensureAdminTokenFile();
-    const app = await buildServer(gaffer, { logRequests: options.logRequests ?? false });
+    const app = await buildServer(gaffer, { logRequests: options.logRequests ?? false, ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
     try {
       await app.listen({ port: gaffer.config.port, host: gaffer.config.host });
     } catch (err) {
