@@ -1,0 +1,242 @@
+/**
+ * The dashboard in a real browser: the distribution's Chromium driven by playwright-core against
+ * `gaffer demo` (the real server, the real queue and workers, real git and `node --test`, the
+ * scripted demo model over real HTTP). What a new user does: sign in with the admin token,
+ * approve the waiting task and watch its run live, resolve the escalation with a stronger profile
+ * and see the new attempt pass, open a run's timeline and expand a model call; a viewer's token
+ * shows no buttons that change anything, and the server refuses it anyway; the pages work from
+ * the keyboard and on a narrow screen.
+ *
+ * Screenshots are saved under test-results/screenshots/ and attached to each test's output. A
+ * page in the wrong state fails the test: every step waits for a named element to show a state.
+ *
+ * Chromium: GAFFER_CHROMIUM (.ci/run sets it after installing Debian's chromium), else
+ * /usr/bin/chromium. Without one the file is skipped, saying so; with GAFFER_CHROMIUM set and
+ * missing, it fails.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { buildUi } from '../../scripts/build-ui.mjs';
+import { startDemo, type RunningDemo } from '../../src/demo/startDemo.js';
+
+const explicit = process.env.GAFFER_CHROMIUM;
+const executablePath = explicit || '/usr/bin/chromium';
+const available = fs.existsSync(executablePath);
+if (!available && !explicit) {
+  console.warn(`\n  ⚠  No Chromium at ${executablePath}: the browser tests are SKIPPED (apt-get install chromium, or set GAFFER_CHROMIUM).\n`);
+}
+
+const SCREENSHOTS = path.resolve('test-results', 'screenshots');
+const FINAL = ['succeeded', 'failed', 'escalated', 'cancelled', 'rejected', 'blocked'];
+/** Budget for a page to reach a state (a run of the demo model takes a few seconds). */
+const STATE_MS = 45_000;
+/** The text of the focused element (evaluated in the page). */
+const FOCUSED_TEXT = "(document.activeElement && document.activeElement.textContent || '').trim()";
+
+describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-browser-'));
+  const uiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-ui-build-'));
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  let adminToken: string;
+  let viewerToken: string;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(executablePath)) throw new Error(`GAFFER_CHROMIUM=${executablePath} does not exist`);
+    await buildUi({ outDir: uiDir, minify: false });
+    // The demo model pauses before each answer so a run can be watched while it is going.
+    demo = await startDemo({ config: { dataDir, port: 0, workers: 2 }, env: {}, modelDelayMs: 600, uiDir, logger: pino({ level: 'silent' }) });
+    adminToken = fs.readFileSync(demo.server.adminTokenFile, 'utf8').trim();
+    viewerToken = (await demo.server.gaffer.tokens.create({ name: 'watcher', scope: 'viewer' })).token;
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(uiDir, { recursive: true, force: true });
+  });
+
+  async function shot(ctx: TestContext, p: Page, name: string): Promise<void> {
+    const file = path.join(SCREENSHOTS, `${name}.png`);
+    await p.screenshot({ path: file, fullPage: true });
+    await ctx.annotate(`screenshot ${name}`, 'screenshot', { path: file, contentType: 'image/png' });
+  }
+
+  async function signIn(p: Page, token: string): Promise<void> {
+    await p.goto(demo.server.url);
+    await p.getByLabel('Token').fill(token);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  const settled = (id: string) =>
+    waitUntil(`task ${id} to settle`, async () => {
+      const t = await demo.server.gaffer.tasks.get(id);
+      return FINAL.includes(t.status) || t.status === 'awaiting_approval' ? t : undefined;
+    });
+
+  it('signs in with a token and shows the overview with live counts', async (ctx) => {
+    await signIn(page, adminToken);
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('admin');
+    for (const name of ['Overview', 'Tasks', 'Approvals', 'Escalations', 'Schedules', 'Specs & profiles']) {
+      await page.getByRole('link', { name, exact: true }).first().waitFor();
+    }
+    // The seeded work lands: the overview's counts follow the database.
+    await settled(demo.seeded!.taskIds.fixPasses);
+    await settled(demo.seeded!.taskIds.fixEscalates);
+    await expect.poll(async () => Number(await page.getByTestId('count-escalated').textContent()), { timeout: STATE_MS }).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => Number(await page.getByTestId('count-awaiting_approval').textContent()), { timeout: STATE_MS }).toBe(1);
+    await shot(ctx, page, '01-overview');
+  });
+
+  it('approves the waiting task with a note and watches its run live to success', async (ctx) => {
+    const taskId = demo.seeded!.taskIds.awaitingApproval;
+    await page.getByRole('link', { name: 'Approvals', exact: true }).first().click();
+    const card = page.getByTestId('approval').filter({ hasText: taskId });
+    await card.waitFor();
+    await expect(card.textContent()).resolves.toContain('add-feature');
+    await shot(ctx, page, '02-approvals');
+    await card.getByLabel('Note').fill('go ahead');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await card.waitFor({ state: 'detached', timeout: STATE_MS });
+
+    await page.goto(`${demo.server.url}/#/tasks/${taskId}`);
+    const attempt = page.getByTestId('attempt').first();
+    await attempt.waitFor({ timeout: STATE_MS });
+    await attempt.getByRole('link').first().click();
+    await page.waitForURL(/#\/runs\//);
+    // The run is still going: the timeline streams and says so.
+    await page.getByTestId('live').waitFor({ timeout: STATE_MS });
+    await shot(ctx, page, '03-run-live');
+    const first = await page.getByTestId('event').count();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: STATE_MS }).toBe('succeeded');
+    expect(await page.getByTestId('event').count()).toBeGreaterThan(first);
+    await page.locator('[data-testid=event][data-type=validator_result]').first().waitFor();
+    await page.getByTestId('live').waitFor({ state: 'detached', timeout: STATE_MS });
+    await shot(ctx, page, '04-run-finished');
+    const approved = await demo.server.gaffer.approvals.list({ taskId });
+    expect(approved[0]).toMatchObject({ status: 'approved', note: 'go ahead', decidedBy: expect.stringContaining('admin') });
+  });
+
+  it('resolves the escalation with a stronger profile and shows the new attempt passing', async (ctx) => {
+    const taskId = demo.seeded!.taskIds.fixEscalates;
+    await page.getByRole('link', { name: 'Escalations', exact: true }).first().click();
+    const card = page.getByTestId('escalation').filter({ hasText: taskId });
+    await card.waitFor({ timeout: STATE_MS });
+    await shot(ctx, page, '05-escalations');
+    await card.getByLabel('Option').selectOption('retry_stronger');
+    await card.getByLabel('Note').fill('the small model stripped the capitals');
+    await card.getByRole('button', { name: 'Resolve' }).click();
+
+    await page.goto(`${demo.server.url}/#/tasks/${taskId}`);
+    await expect.poll(() => page.getByTestId('attempt').count(), { timeout: STATE_MS }).toBe(2);
+    await expect.poll(() => page.getByTestId('task-status').textContent(), { timeout: STATE_MS }).toBe('succeeded');
+    await expect.poll(() => page.getByTestId('attempt').nth(1).textContent(), { timeout: STATE_MS }).toContain('succeeded');
+    await shot(ctx, page, '06-task-retried');
+    const [escalation] = await demo.server.gaffer.escalations.list({ taskId });
+    expect(escalation).toMatchObject({ status: 'resolved', resolution: 'retry_stronger' });
+  });
+
+  it('opens a run timeline and expands a model call to its messages and the diff', async (ctx) => {
+    const taskId = demo.seeded!.taskIds.fixEscalates;
+    await page.getByTestId('attempt').nth(1).getByRole('link').first().click();
+    await page.waitForURL(/#\/runs\//);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: STATE_MS }).toBe('succeeded');
+    const call = page.locator('[data-testid=event][data-type=llm_call]').first();
+    await call.waitFor();
+    await call.locator('summary', { hasText: /^Model call/ }).first().click();
+    const user = call.locator('[data-testid=message][data-role=user]').first();
+    await user.waitFor();
+    expect(await user.textContent()).toContain('test/slugify.test.js');
+    // The routing decision says why the stronger profile ran; the diff is rendered as a diff.
+    await page.locator('[data-testid=event][data-type=decision]').filter({ hasText: 'demo-large' }).first().waitFor();
+    await page.getByTestId('diff').first().waitFor();
+    expect(await page.getByTestId('diff').first().textContent()).toContain('toLowerCase()');
+    await shot(ctx, page, '07-model-call-expanded');
+    expect((await demo.server.gaffer.tasks.get(taskId)).status).toBe('succeeded');
+  });
+
+  it('shows a viewer no buttons that change anything, and the server refuses the viewer anyway', async (ctx) => {
+    const viewer = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    try {
+      // Something to approve, so the buttons would be there for an operator.
+      const { task } = await demo.server.gaffer.tasks.submit({ spec: 'add-feature', input: { request: 'Add titleCase(text).', test: 'test/titleCase.test.js' } });
+      await signIn(viewer, viewerToken);
+      await expect.poll(() => viewer.getByTestId('whoami').textContent()).toContain('viewer');
+      const forbidden = /^(Approve|Reject|Resolve|Acknowledge|Dismiss|Pause|Resume|Cancel)$/;
+      for (const route of ['#/approvals', '#/escalations', '#/schedules', `#/tasks/${task.id}`]) {
+        await viewer.goto(`${demo.server.url}/${route}`);
+        await viewer.locator('main').waitFor();
+        if (route === '#/approvals') await viewer.getByTestId('approval').filter({ hasText: task.id }).waitFor();
+        if (route === '#/schedules') await viewer.getByTestId('schedule').first().waitFor();
+        if (route.startsWith('#/tasks/')) await expect.poll(() => viewer.getByTestId('task-status').textContent()).toBe('awaiting_approval');
+        expect(await viewer.getByRole('button', { name: forbidden }).count(), route).toBe(0);
+      }
+      await shot(ctx, viewer, '08-viewer-approvals');
+      const [approval] = await demo.server.gaffer.approvals.list({ taskId: task.id, status: 'pending' });
+      const status = await viewer.evaluate(
+        async ({ id, token }) => (await fetch(`/api/v1/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status,
+        { id: approval!.id, token: viewerToken },
+      );
+      expect(status).toBe(403);
+      expect((await demo.server.gaffer.tasks.get(task.id)).status).toBe('awaiting_approval');
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('works from the keyboard and on a narrow screen', async (ctx) => {
+    const narrow = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await signIn(narrow, adminToken);
+      await narrow.getByTestId('whoami').waitFor();
+      for (const route of ['#/', '#/tasks', '#/approvals', '#/escalations', '#/schedules', '#/specs', `#/tasks/${demo.seeded!.taskIds.fixPasses}`]) {
+        await narrow.goto(`${demo.server.url}/${route}`);
+        await narrow.locator('main').waitFor();
+        await narrow.waitForLoadState('networkidle').catch(() => {});
+        const overflow = (await narrow.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+        expect(overflow, `${route} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
+      }
+      await shot(ctx, narrow, '09-narrow-task');
+
+      // Keyboard: the first Tab reaches the skip link; Tab moves to the nav; Enter follows a link.
+      await narrow.goto(`${demo.server.url}/#/`);
+      await narrow.getByTestId('whoami').waitFor();
+      await narrow.keyboard.press('Tab');
+      expect(await narrow.evaluate(FOCUSED_TEXT)).toMatch(/skip/i);
+      let reached = '';
+      for (let i = 0; i < 20 && reached !== 'Escalations'; i++) {
+        await narrow.keyboard.press('Tab');
+        reached = ((await narrow.evaluate(FOCUSED_TEXT)) as string).replace(/\s*\d+$/, '');
+      }
+      expect(reached).toBe('Escalations');
+      await narrow.keyboard.press('Enter');
+      await narrow.waitForURL(/#\/escalations/);
+      await shot(ctx, narrow, '10-keyboard-escalations');
+    } finally {
+      await narrow.close();
+    }
+  });
+});
+
+async function waitUntil<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = STATE_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
