@@ -130,6 +130,21 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     expect(approved[0]).toMatchObject({ status: 'approved', note: 'go ahead', decidedBy: expect.stringContaining('admin') });
   });
 
+  it('shows a proposed patch as a diff in the approvals inbox; approving applies and verifies it', async (ctx) => {
+    const { task } = await demo.server.gaffer.tasks.submit({ spec: 'fix-failing-test', input: { test: 'test/wordCount.test.js' }, mode: 'propose' });
+    expect((await settled(task.id)).status).toBe('awaiting_approval');
+    await page.goto(`${demo.server.url}/#/approvals`);
+    const card = page.getByTestId('approval').filter({ hasText: task.id });
+    await card.waitFor({ timeout: STATE_MS });
+    await expect(card.getByTestId('diff').textContent()).resolves.toContain('+  return text.split(/\\s+/).filter(Boolean).length;');
+    await shot(ctx, page, '05a-proposed-patch');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await card.waitFor({ state: 'detached', timeout: STATE_MS });
+    await page.goto(`${demo.server.url}/#/tasks/${task.id}`);
+    await expect.poll(() => page.getByTestId('task-status').textContent(), { timeout: STATE_MS }).toBe('succeeded');
+    expect(await page.getByTestId('attempt').count()).toBe(2);
+  });
+
   it('resolves the escalation with a stronger profile and shows the new attempt passing', async (ctx) => {
     const taskId = demo.seeded!.taskIds.fixEscalates;
     await page.getByRole('link', { name: 'Escalations', exact: true }).first().click();

@@ -53,7 +53,7 @@ export interface Approval {
   runId: string | null;
   kind: string;
   status: string;
-  request: { spec?: string; reason?: string; patch?: { sha256?: string }; [k: string]: unknown };
+  request: { spec?: string; reason?: string; [k: string]: unknown };
   note: string | null;
   requestedAt: string;
   decidedAt: string | null;

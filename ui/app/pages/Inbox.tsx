@@ -48,7 +48,7 @@ function ApprovalCard({ approval: a, me, onDecided }: { approval: Approval; me: 
       setBusy(false);
     }
   };
-  const patch = (a.request.patch ?? a.request) as { sha256?: string };
+  const patch = a.kind === 'patch' ? (a.request as { patchSha256?: string; files?: string[]; summary?: string; attempt?: number; runId?: string }) : undefined;
   const noteId = `note-${a.id}`;
   return (
     <article class="card" data-testid="approval">
@@ -58,10 +58,23 @@ function ApprovalCard({ approval: a, me, onDecided }: { approval: Approval; me: 
         </h2>
         <Time iso={a.requestedAt} />
       </header>
-      <p>
-        spec <strong>{a.request.spec ?? '—'}</strong> {a.request.reason ? <span class="muted">— {a.request.reason}</span> : null}
-      </p>
-      {a.kind === 'patch' && patch.sha256 ? <ArtifactDiff sha256={patch.sha256} /> : null}
+      {patch ? (
+        <p>
+          attempt {patch.attempt ?? '—'} proposes changes to {(patch.files ?? []).join(', ') || 'no files'}
+          {patch.summary ? <span class="muted"> — {patch.summary}</span> : null}
+          {a.runId ?? patch.runId ? (
+            <>
+              {' '}
+              · <a href={`#/runs/${a.runId ?? patch.runId}`}>its run</a>
+            </>
+          ) : null}
+        </p>
+      ) : (
+        <p>
+          spec <strong>{a.request.spec ?? '—'}</strong> {a.request.reason ? <span class="muted">— {a.request.reason}</span> : null}
+        </p>
+      )}
+      {patch?.patchSha256 ? <ArtifactDiff sha256={patch.patchSha256} /> : null}
       <ErrorBox error={error} />
       {canOperate(me) ? (
         <div class="decide">

@@ -1,0 +1,97 @@
+/** Small pieces every page uses: times, status badges, errors, JSON, ids. */
+import type { ComponentChildren } from 'preact';
+import { errorMessage } from '../api.js';
+import { absoluteTime, duration, relativeTime, shortId } from '../lib/format.js';
+import { href } from '../router.js';
+
+/** A relative time ("3 min ago") with the absolute one in its title. */
+export function Time({ iso, fallback = '—' }: { iso: string | null | undefined; fallback?: string }) {
+  if (!iso) return <span class="muted">{fallback}</span>;
+  return (
+    <time dateTime={iso} title={absoluteTime(iso)}>
+      {relativeTime(iso)}
+    </time>
+  );
+}
+
+export function Duration({ ms }: { ms: number | null | undefined }) {
+  return <span class="num">{duration(ms)}</span>;
+}
+
+/** A status word with its colour; the text is exactly the status. */
+export function Status({ status, testId }: { status: string; testId?: string }) {
+  return (
+    <span class={`badge s-${status}`} data-testid={testId}>
+      {status}
+    </span>
+  );
+}
+
+export function ErrorNote({ error, prefix }: { error: unknown; prefix?: string }) {
+  if (error === undefined || error === null) return null;
+  return (
+    <p class="error" role="alert">
+      {prefix ? `${prefix}: ` : ''}
+      {errorMessage(error)}
+    </p>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="muted" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** Pretty JSON in a scrolling block. */
+export function Json({ value, label }: { value: unknown; label?: string }) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return (
+    <pre class="code" tabIndex={0} aria-label={label}>
+      {text ?? 'null'}
+    </pre>
+  );
+}
+
+/** A link to a task or run by its short id, the full id in the title. */
+export function IdLink({ kind, id }: { kind: 'tasks' | 'runs'; id: string }) {
+  return (
+    <a href={href(kind, id)} title={id} class="mono">
+      {shortId(id)}
+    </a>
+  );
+}
+
+/** A definition list of label → value rows, skipping empty values. */
+export function Facts({ rows }: { rows: [string, ComponentChildren][] }) {
+  return (
+    <dl class="facts">
+      {rows
+        .filter(([, v]) => v !== null && v !== undefined && v !== '')
+        .map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+    </dl>
+  );
+}
+
+export function Section({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+  return (
+    <section class="panel" aria-labelledby={id ? `${id}-h` : undefined}>
+      <header class="panel-head">
+        <h2 id={id ? `${id}-h` : undefined}>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
