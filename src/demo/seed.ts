@@ -83,7 +83,13 @@ export async function applyDemoProfiles(gaffer: Gaffer, models: DemoModels): Pro
   );
 }
 
-export async function seedDemo(gaffer: Gaffer, options: { dataDir: string; models: DemoModels }): Promise<SeedResult> {
+/**
+ * `staggerMs` spaces out the first runs (the wordCount fix at once, the lint pass after one
+ * step, the slugify fix after two) so someone who opens the dashboard a few seconds after the
+ * start still sees work begin, live.
+ */
+export async function seedDemo(gaffer: Gaffer, options: { dataDir: string; models: DemoModels; staggerMs?: number }): Promise<SeedResult> {
+  const stagger = options.staggerMs ?? 15_000;
   const repo = await writeSampleRepo(path.join(options.dataDir, 'demo', 'textkit'));
   await applyDemoProfiles(gaffer, options.models);
   const budgets = { maxTurns: 12, wallTimeMs: 120_000 };
@@ -155,7 +161,7 @@ export async function seedDemo(gaffer: Gaffer, options: { dataDir: string; model
 
   const schedule = await createSchedule(gaffer.resources, { name: 'lint-textkit', spec: 'lint-pass', cron: '*/2 * * * *', missed: 'skip' }, DEMO_PRINCIPAL);
   const fixPasses = await gaffer.tasks.submit({ spec: 'fix-failing-test', input: { test: 'test/wordCount.test.js' } }, DEMO_PRINCIPAL);
-  const fixEscalates = await gaffer.tasks.submit({ spec: 'fix-failing-test', input: { test: 'test/slugify.test.js' } }, DEMO_PRINCIPAL);
+  const fixEscalates = await gaffer.tasks.submit({ spec: 'fix-failing-test', input: { test: 'test/slugify.test.js' }, ...(stagger ? { delayMs: 2 * stagger } : {}) }, DEMO_PRINCIPAL);
   const feature = await gaffer.tasks.submit(
     {
       spec: 'add-feature',
@@ -163,7 +169,7 @@ export async function seedDemo(gaffer: Gaffer, options: { dataDir: string; model
     },
     DEMO_PRINCIPAL,
   );
-  const lint = await gaffer.tasks.submit({ spec: 'lint-pass' }, DEMO_PRINCIPAL);
+  const lint = await gaffer.tasks.submit({ spec: 'lint-pass', ...(stagger ? { delayMs: stagger } : {}) }, DEMO_PRINCIPAL);
 
   const marker: DemoMarker = { seededAt: new Date().toISOString(), repo, model: options.models.kind };
   fs.writeFileSync(path.join(options.dataDir, DEMO_MARKER), `${JSON.stringify(marker, null, 2)}\n`);

@@ -27,6 +27,8 @@ export interface StartDemoOptions {
   modelDelayMs?: number;
   /** The built dashboard to serve (default dist/ui). */
   uiDir?: string;
+  /** Spacing of the seeded tasks' first runs (default 15 s; 0 runs them all at once). */
+  staggerMs?: number;
 }
 
 export interface RunningDemo {
@@ -69,7 +71,7 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
     const marker = fs.existsSync(path.join(dataDir, DEMO_MARKER));
     const empty = !marker && (await server.gaffer.specs.list()).length === 0 && (await server.gaffer.tasks.list({ limit: 1 })).tasks.length === 0;
     let seeded: SeedResult | undefined;
-    if (empty) seeded = await seedDemo(server.gaffer, { dataDir, models });
+    if (empty) seeded = await seedDemo(server.gaffer, { dataDir, models, ...(options.staggerMs === undefined ? {} : { staggerMs: options.staggerMs }) });
     else if (marker) await applyDemoProfiles(server.gaffer, models);
     return {
       server,

@@ -50,7 +50,7 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     if (!fs.existsSync(executablePath)) throw new Error(`GAFFER_CHROMIUM=${executablePath} does not exist`);
     await buildUi({ outDir: uiDir, minify: false });
     // The demo model pauses before each answer so a run can be watched while it is going.
-    demo = await startDemo({ config: { dataDir, port: 0, workers: 2 }, env: {}, modelDelayMs: 600, uiDir, logger: pino({ level: 'silent' }) });
+    demo = await startDemo({ config: { dataDir, port: 0, workers: 2 }, env: {}, modelDelayMs: 600, staggerMs: 0, uiDir, logger: pino({ level: 'silent' }) });
     adminToken = fs.readFileSync(demo.server.adminTokenFile, 'utf8').trim();
     viewerToken = (await demo.server.gaffer.tokens.create({ name: 'watcher', scope: 'viewer' })).token;
     browser = await chromium.launch({

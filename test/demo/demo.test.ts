@@ -25,7 +25,7 @@ describe('gaffer demo', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-demo-'));
   let demo: RunningDemo | undefined;
   const start = async (reset = false): Promise<RunningDemo> =>
-    (demo = await startDemo({ config: { dataDir, port: 0, workers: 2 }, env: {}, reset, modelDelayMs: 10, logger: quiet }));
+    (demo = await startDemo({ config: { dataDir, port: 0, workers: 2 }, env: {}, reset, modelDelayMs: 10, staggerMs: 0, logger: quiet }));
 
   afterAll(async () => {
     await demo?.close();
@@ -94,6 +94,21 @@ describe('gaffer demo', () => {
     const d = await start(true);
     expect(d.seeded).toBeDefined();
     expect((await d.server.gaffer.tasks.list({ limit: 100 })).tasks.length).toBe(4);
+  });
+
+  it('spaces out the first runs so work starts while someone watches', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaffer-demo-stagger-'));
+    const d = await startDemo({ config: { dataDir: dir, port: 0, workers: 0 }, env: {}, logger: quiet });
+    try {
+      const ids = d.seeded!.taskIds;
+      const runAt = async (id: string) => (await d.server.gaffer.tasks.get(id)).runAt.getTime();
+      const first = await runAt(ids.fixPasses);
+      expect(await runAt(ids.lint)).toBeGreaterThanOrEqual(first + 14_000);
+      expect(await runAt(ids.fixEscalates)).toBeGreaterThanOrEqual(first + 29_000);
+    } finally {
+      await d.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--reset refuses a data directory that is not the demo’s, and seeds nothing into one that has data', async () => {
