@@ -31,7 +31,7 @@ export const FINAL_TASK_STATUSES: readonly string[] = ['succeeded', 'failed', 'c
 
 export interface Task {
   id: string;
-  kind: 'work' | 'reminder';
+  kind: 'work' | 'reminder' | 'delivery';
   status: TaskStatus;
   spec: string | null;
   specVersion: number | null;

@@ -30,7 +30,8 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         ...(globals.dataDir ? { dataDir: globals.dataDir } : {}),
         ...(port === undefined ? {} : { port }),
       });
-      const logger = pino({ level: config.logLevel });
+      // The demo's terminal is for the person trying it: warnings and errors only, unless asked.
+      const logger = pino({ level: process.env.GAFFER_LOG_LEVEL ? config.logLevel : 'warn' });
       if (process.env.DATABASE_URL) io.stderr('DATABASE_URL is ignored: the demo runs on the embedded database in its data directory.');
       const { databaseUrl: _ignored, ...input } = config;
       const demo = await startDemo({ config: input, env: process.env, reset: opts.reset ?? false, logger });

@@ -69,13 +69,13 @@ export function IdLink({ kind, id }: { kind: 'tasks' | 'runs'; id: string }) {
 }
 
 /** A definition list of label → value rows, skipping empty values. */
-export function Facts({ rows }: { rows: [string, ComponentChildren][] }) {
+export function Facts({ rows }: { rows: ([string, ComponentChildren] | [string, ComponentChildren, 'wide'])[] }) {
   return (
     <dl class="facts">
       {rows
         .filter(([, v]) => v !== null && v !== undefined && v !== '')
-        .map(([k, v]) => (
-          <div key={k}>
+        .map(([k, v, wide]) => (
+          <div key={k} class={wide ? 'wide' : undefined}>
             <dt>{k}</dt>
             <dd>{v}</dd>
           </div>
