@@ -1,0 +1,148 @@
+/**
+ * The overview's charts, drawn as inline SVG (no chart library). Each bar carries a <title>
+ * for the pointer, and each chart an aria-label that says what it shows in words.
+ */
+import { percent, usd } from '../lib/format.js';
+import type { DayPoint } from '../lib/series.js';
+
+const W = 10; // width of one day's slot in viewBox units
+const H = 100;
+
+function dayLabel(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  return d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+function Axis({ points }: { points: DayPoint[] }) {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (!first || !last) return null;
+  return (
+    <div class="axis" aria-hidden="true">
+      <span>{dayLabel(first.day)}</span>
+      <span>{dayLabel(last.day)}</span>
+    </div>
+  );
+}
+
+/** Finished runs per day, successes and failures stacked, with the day's success rate. */
+export function RunsChart({ points }: { points: DayPoint[] }) {
+  const max = Math.max(1, ...points.map((p) => p.runs));
+  const total = points.reduce((n, p) => n + p.runs, 0);
+  const ok = points.reduce((n, p) => n + p.successes, 0);
+  const label = `Finished runs per day over ${points.length} days: ${total} runs, ${ok} succeeded (${percent(total ? ok / total : null)}).`;
+  return (
+    <figure class="chart">
+      <div class="chart-max" aria-hidden="true">
+        {max} runs
+      </div>
+      <svg viewBox={`0 0 ${points.length * W} ${H}`} preserveAspectRatio="none" role="img" aria-label={label}>
+        <line x1="0" x2={points.length * W} y1={H - 0.5} y2={H - 0.5} class="baseline" />
+        {points.map((p, i) => {
+          const hs = (p.successes / max) * (H - 4);
+          const hf = (p.failures / max) * (H - 4);
+          return (
+            <g key={p.day}>
+              <title>{`${dayLabel(p.day)}: ${p.runs} runs, ${p.successes} succeeded, ${p.failures} failed (${percent(p.successRate)})`}</title>
+              <rect x={i * W + 1.5} width={W - 3} y={H - hs} height={hs} class="bar-ok" />
+              <rect x={i * W + 1.5} width={W - 3} y={H - hs - hf} height={hf} class="bar-fail" />
+              <rect x={i * W} width={W} y="0" height={H} class="hit" />
+            </g>
+          );
+        })}
+      </svg>
+      <Axis points={points} />
+      <figcaption class="legend">
+        <span class="key key-ok" /> succeeded <span class="key key-fail" /> failed
+      </figcaption>
+    </figure>
+  );
+}
+
+/** Success rate per day as a line (days without runs leave a gap). */
+export function RateChart({ points }: { points: DayPoint[] }) {
+  const segments: string[][] = [[]];
+  points.forEach((p, i) => {
+    if (p.successRate === null) {
+      if (segments[segments.length - 1]?.length) segments.push([]);
+      return;
+    }
+    segments[segments.length - 1]?.push(`${i * W + W / 2},${H - 2 - p.successRate * (H - 4)}`);
+  });
+  const known = points.filter((p) => p.successRate !== null);
+  const label = `Success rate per day: ${known.map((p) => `${dayLabel(p.day)} ${percent(p.successRate)}`).join(', ') || 'no finished runs'}.`;
+  return (
+    <figure class="chart">
+      <div class="chart-max" aria-hidden="true">
+        100%
+      </div>
+      <svg viewBox={`0 0 ${points.length * W} ${H}`} preserveAspectRatio="none" role="img" aria-label={label}>
+        <line x1="0" x2={points.length * W} y1={H / 2} y2={H / 2} class="grid" />
+        <line x1="0" x2={points.length * W} y1={H - 0.5} y2={H - 0.5} class="baseline" />
+        {segments
+          .filter((s) => s.length > 1)
+          .map((s, i) => (
+            <polyline key={i} points={s.join(' ')} class="rate-line" vector-effect="non-scaling-stroke" />
+          ))}
+        {points.map((p, i) =>
+          p.successRate === null ? null : (
+            <g key={p.day}>
+              <title>{`${dayLabel(p.day)}: ${percent(p.successRate)} of ${p.runs} runs`}</title>
+              <line x1={i * W + W / 2} x2={i * W + W / 2} y1={H - 2 - p.successRate * (H - 4)} y2={H - 2 - p.successRate * (H - 4)} class="rate-dot" vector-effect="non-scaling-stroke" />
+              <rect x={i * W} width={W} y="0" height={H} class="hit" />
+            </g>
+          ),
+        )}
+      </svg>
+      <Axis points={points} />
+    </figure>
+  );
+}
+
+/** Cost of finished runs per day. */
+export function CostChart({ points }: { points: DayPoint[] }) {
+  const max = Math.max(0, ...points.map((p) => p.costUsd));
+  const total = points.reduce((n, p) => n + p.costUsd, 0);
+  return (
+    <figure class="chart">
+      <div class="chart-max" aria-hidden="true">
+        {max > 0 ? usd(max) : '$0'}
+      </div>
+      <svg viewBox={`0 0 ${points.length * W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`Cost per day over ${points.length} days: ${usd(total)} in all.`}>
+        <line x1="0" x2={points.length * W} y1={H - 0.5} y2={H - 0.5} class="baseline" />
+        {points.map((p, i) => {
+          const h = max > 0 ? (p.costUsd / max) * (H - 4) : 0;
+          return (
+            <g key={p.day}>
+              <title>{`${dayLabel(p.day)}: ${usd(p.costUsd)} over ${p.runs} runs`}</title>
+              <rect x={i * W + 1.5} width={W - 3} y={H - h} height={h} class="bar-cost" />
+              <rect x={i * W} width={W} y="0" height={H} class="hit" />
+            </g>
+          );
+        })}
+      </svg>
+      <Axis points={points} />
+    </figure>
+  );
+}
+
+/** Horizontal bars, one per group (failure classes), longest first. */
+export function HBars({ rows }: { rows: { key: string; value: number; note?: string }[] }) {
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  return (
+    <ul class="hbars">
+      {rows.map((r) => (
+        <li key={r.key}>
+          <span class="hbar-key">{r.key}</span>
+          <span class="hbar-track" aria-hidden="true">
+            <span class="hbar" style={{ width: `${(r.value / max) * 100}%` }} />
+          </span>
+          <span class="hbar-val num">
+            {r.value}
+            {r.note ? <span class="muted"> · {r.note}</span> : null}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,232 @@
+/**
+ * One run: its status and counters, and its event timeline. Events are read a page at a time
+ * (`/runs/{id}/events`, with spilled payloads resolved); while the run is going the page then
+ * follows the live stream from the last seq it has (sse.ts) and shows that it is live.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, errorMessage } from '../api.js';
+import { Duration, ErrorNote, Facts, IdLink, Json, Loading, Section, Status, Time } from '../components/common.js';
+import { useApi, useMounted, useTitle } from '../components/hooks.js';
+import { Timeline } from '../components/Timeline.js';
+import { count, shortId, usd } from '../lib/format.js';
+import { followRunEvents } from '../sse.js';
+import type { Run, RunEvent } from '../types.js';
+
+const PAGE = 500;
+/** Events read before asking to load more (a finished run with a long log). */
+const AUTO_LOAD = 2000;
+
+type Live = 'off' | 'connecting' | 'live' | 'reconnecting';
+
+export function RunPage({ id }: { id: string }) {
+  useTitle(`Run ${shortId(id)}`);
+  const mounted = useMounted();
+  const [live, setLive] = useState<Live>('off');
+  const run = useApi<Run>(`/runs/${encodeURIComponent(id)}`, live === 'off' ? undefined : 3000);
+  const [events, setEvents] = useState<RunEvent[]>([]);
+  const [after, setAfter] = useState<number | null>(0); // null: read to the end
+  const [loadError, setLoadError] = useState<string>();
+  const [streamError, setStreamError] = useState<string>();
+  const [loading, setLoading] = useState(false);
+  const [typeFilter, setTypeFilter] = useState('');
+  const stream = useRef<AbortController | null>(null);
+  const lastSeq = useRef(0);
+
+  const append = (batch: RunEvent[]): void => {
+    const fresh = batch.filter((e) => e.seq > lastSeq.current);
+    if (!fresh.length) return;
+    lastSeq.current = fresh[fresh.length - 1]?.seq ?? lastSeq.current;
+    setEvents((prev) => [...prev, ...fresh]);
+  };
+
+  const loadPages = async (from: number, budget: number): Promise<number | null> => {
+    let cursor: number | null = from;
+    let read = 0;
+    setLoading(true);
+    try {
+      while (cursor !== null && read < budget) {
+        const page: { events: RunEvent[]; next: number | null } = await api(`/runs/${encodeURIComponent(id)}/events?after=${cursor}&limit=${PAGE}&resolve=true`);
+        if (!mounted.current) return null;
+        append(page.events);
+        read += page.events.length;
+        cursor = page.next;
+      }
+      setLoadError(undefined);
+    } catch (err) {
+      if (mounted.current) setLoadError(errorMessage(err));
+      throw err;
+    } finally {
+      if (mounted.current) setLoading(false);
+    }
+    if (mounted.current) setAfter(cursor);
+    return cursor;
+  };
+
+  const follow = (): void => {
+    if (stream.current) return;
+    const controller = new AbortController();
+    stream.current = controller;
+    setLive('connecting');
+    void followRunEvents(id, lastSeq.current, controller.signal, {
+      onEvents: (batch) => {
+        append(batch);
+        if (batch.some((e) => e.type === 'run_finished')) run.reload();
+      },
+      onConnected: (connected) => {
+        if (!controller.signal.aborted) setLive(connected ? 'live' : 'reconnecting');
+      },
+      onEnd: () => {
+        stream.current = null;
+        setLive('off');
+        setStreamError(undefined);
+        run.reload();
+      },
+      onError: (message) => {
+        if (!controller.signal.aborted) setStreamError(message);
+      },
+    }).finally(() => {
+      if (stream.current === controller) {
+        stream.current = null;
+        if (mounted.current) setLive('off');
+      }
+    });
+  };
+
+  // First read: every page (up to AUTO_LOAD events), then the stream if the run is going.
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      try {
+        const next = await loadPages(0, AUTO_LOAD);
+        if (cancelled || next !== null) return;
+        const current = await api<Run>(`/runs/${encodeURIComponent(id)}`);
+        if (!cancelled && current.status === 'running') follow();
+      } catch {
+        // shown as loadError
+      }
+    })();
+    return () => {
+      cancelled = true;
+      stream.current?.abort();
+      stream.current = null;
+    };
+  }, [id]);
+
+  const r = run.data;
+  const types = [...new Set(events.map((e) => e.type))];
+  const shown = typeFilter ? events.filter((e) => e.type === typeFilter || (typeFilter === 'tool_call' && e.type === 'tool_result')) : events;
+
+  return (
+    <>
+      <div class="page-head">
+        <div>
+          <p class="crumbs">
+            <a href="#/tasks">Tasks</a> /{' '}
+            {r?.taskId ? (
+              <>
+                <IdLink kind="tasks" id={r.taskId} /> /
+              </>
+            ) : null}
+          </p>
+          <h1>
+            Run <span class="mono">{shortId(id)}</span> {r ? <Status status={r.status} testId="run-status" /> : null}
+            {live === 'live' ? (
+              <span class="live-dot" data-testid="live" role="status">
+                live
+              </span>
+            ) : live === 'connecting' || live === 'reconnecting' ? (
+              <span class="live-dot off" role="status">
+                {live}…
+              </span>
+            ) : null}
+          </h1>
+          <p class="mono small muted">{id}</p>
+        </div>
+      </div>
+      <ErrorNote error={run.error} />
+      {r ? (
+        <Section title={r.name ?? 'Run'}>
+          <Facts
+            rows={[
+              ['Task', r.taskId ? <>
+                  <IdLink kind="tasks" id={r.taskId} /> attempt {r.attempt}
+                </> : null],
+              ['Agent', r.agent],
+              ['Started', <Time iso={r.startedAt} />],
+              ['Finished', r.finishedAt ? <Time iso={r.finishedAt} /> : null],
+              ['Took', r.durationMs !== null ? <Duration ms={r.durationMs} /> : null],
+              ['Verdict', r.verdict],
+              ['Failure class', r.failureClass ? <span class="badge fc">{r.failureClass}</span> : null],
+              ['Model turns', count(r.turns)],
+              ['Tokens', `${count(r.inputTokens)} in → ${count(r.outputTokens)} out`],
+              ['Cost', usd(r.costUsd)],
+              ['Events', count(r.lastSeq)],
+              ['Created by', r.createdBy ? <span class="mono">{r.createdBy}</span> : null],
+              ['Parent run', r.parentRunId ? <IdLink kind="runs" id={r.parentRunId} /> : null],
+              ['Tags', r.tags.length ? r.tags.join(', ') : null],
+            ]}
+          />
+          {r.error !== null && r.error !== undefined ? (
+            <details open={r.status !== 'succeeded'}>
+              <summary>Error</summary>
+              <Json value={r.error} label="error" />
+            </details>
+          ) : null}
+          {r.output !== null && r.output !== undefined ? (
+            <details>
+              <summary>Output</summary>
+              <Json value={r.output} label="output" />
+            </details>
+          ) : null}
+        </Section>
+      ) : run.error ? null : (
+        <Loading what="the run" />
+      )}
+
+      <Section
+        title={`Timeline (${events.length}${r && r.lastSeq > events.length ? ` of ${r.lastSeq}` : ''})`}
+        actions={
+          <div class="field inline">
+            <label for="ev-type">Show</label>
+            <select id="ev-type" value={typeFilter} onChange={(e) => setTypeFilter((e.currentTarget as HTMLSelectElement).value)}>
+              <option value="">all events</option>
+              {types
+                .filter((t) => t !== 'tool_result')
+                .map((t) => (
+                  <option key={t} value={t}>
+                    {t === 'tool_call' ? 'tool calls and results' : t}
+                  </option>
+                ))}
+            </select>
+          </div>
+        }
+      >
+        {loadError ? (
+          <p class="error" role="alert">
+            {loadError}
+          </p>
+        ) : null}
+        {streamError && live !== 'off' ? (
+          <p class="notice" role="status">
+            Live stream interrupted ({streamError}); reconnecting after event #{lastSeq.current}.
+          </p>
+        ) : null}
+        {events.length === 0 && loading ? <Loading what="events" /> : null}
+        <Timeline events={shown} startedAt={r?.startedAt} />
+        {after !== null && !loading ? (
+          <button type="button" class="btn" onClick={() =>
+              void loadPages(after, AUTO_LOAD).then(
+                (next) => {
+                  if (next === null && run.data?.status === 'running') follow();
+                },
+                () => undefined,
+              )
+            }>
+            Load more events
+          </button>
+        ) : null}
+        {loading && events.length > 0 ? <Loading what="more events" /> : null}
+      </Section>
+    </>
+  );
+}
