@@ -139,7 +139,7 @@ function EscalationCard({ e, me, onChanged }: { e: Escalation; me: Principal | n
     <article class="card" data-testid="escalation">
       <header class="card-h">
         <h2>
-          <a href={`#/tasks/${e.taskId}`}>{e.taskId}</a>
+          Task <a href={`#/tasks/${e.taskId}`}>{e.taskId}</a>
         </h2>
         <span>
           <Status status={e.status} /> <Time iso={e.openedAt} />
