@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -181,6 +182,32 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     expect(await page.getByTestId('diff').first().textContent()).toContain('toLowerCase()');
     await shot(ctx, page, '07-model-call-expanded');
     expect((await demo.server.gaffer.tasks.get(taskId)).status).toBe('succeeded');
+  });
+
+  it('pauses and resumes a schedule, and shows what changed between two versions of a spec', async (ctx) => {
+    await page.goto(`${demo.server.url}/#/schedules`);
+    const schedule = page.getByTestId('schedule').filter({ hasText: 'lint-textkit' });
+    await schedule.waitFor();
+    expect(await schedule.textContent()).toContain('*/2 * * * *');
+    await schedule.getByRole('button', { name: 'Pause' }).click();
+    await schedule.getByRole('button', { name: 'Resume' }).waitFor();
+    expect((await demo.server.gaffer.resources.db.rows<{ paused: boolean }>(sql`SELECT paused FROM schedules WHERE name = 'lint-textkit'`))[0]!.paused).toBe(true);
+    await shot(ctx, page, '08a-schedule-paused');
+    await schedule.getByRole('button', { name: 'Resume' }).click();
+    await schedule.getByRole('button', { name: 'Pause' }).waitFor();
+
+    const current = (await demo.server.gaffer.specs.get('lint-pass')).definition;
+    await demo.server.gaffer.specs.apply({ ...current, description: 'Keep the lint clean.', budgets: { maxTurns: 8 } });
+    await page.getByRole('link', { name: 'Specs & profiles', exact: true }).first().click();
+    await page.getByRole('link', { name: 'lint-pass', exact: true }).click();
+    const changes = page.getByTestId('version-diff');
+    await changes.waitFor();
+    const text = await changes.textContent();
+    expect(text).toContain('description');
+    expect(text).toContain('Keep the lint clean.');
+    expect(text).toContain('budgets.maxTurns');
+    expect(text).toContain('budgets.wallTimeMs');
+    await shot(ctx, page, '08b-spec-versions');
   });
 
   it('shows a viewer no buttons that change anything, and the server refuses the viewer anyway', async (ctx) => {
