@@ -21,8 +21,8 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 function child(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
-  const part = IDENTIFIER.test(key) ? key : JSON.stringify(key);
-  return path ? (IDENTIFIER.test(key) ? `${path}.${part}` : `${path}[${part}]`) : part;
+  if (!IDENTIFIER.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path ? `${path}.${key}` : key;
 }
 
 export function diffJson(before: unknown, after: unknown, path = ''): JsonChange[] {

@@ -11,12 +11,15 @@ export interface SseFrame {
 
 export class SseParser {
   private buffer = '';
+  private pendingCr = '';
 
   /** Adds a chunk of text; returns the frames it completed. */
   push(chunk: string): SseFrame[] {
-    this.buffer += chunk;
-    const normalized = this.buffer.replace(/\r\n?/g, '\n');
-    const blocks = normalized.split('\n\n');
+    // A CR at the end of a chunk may be the first half of a CRLF: keep it for the next chunk.
+    const text = this.pendingCr + chunk;
+    this.pendingCr = text.endsWith('\r') ? '\r' : '';
+    this.buffer += (this.pendingCr ? text.slice(0, -1) : text).replace(/\r\n?/g, '\n');
+    const blocks = this.buffer.split('\n\n');
     this.buffer = blocks.pop() ?? '';
     const frames: SseFrame[] = [];
     for (const block of blocks) {
@@ -50,5 +53,6 @@ function parseBlock(block: string): SseFrame | undefined {
 
 /** Parses a whole text at once (tests, and the last bytes of a stream). */
 export function parseSse(text: string): SseFrame[] {
-  return new SseParser().push(text.endsWith('\n\n') ? text : `${text}\n\n`);
+  const parser = new SseParser();
+  return [...parser.push(text), ...parser.push('\n\n')];
 }

@@ -6,12 +6,12 @@
 import { useState } from 'preact/hooks';
 import { post, query } from '../api.js';
 import { ActionButton, ActionError, NoteField, useAction } from '../components/Actions.js';
-import { Empty, ErrorNote, Facts, Loading, Status, Time } from '../components/common.js';
+import { Empty, ErrorNote, Facts, Json, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
 import { percent, preview, shortId, usd } from '../lib/format.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import type { Escalation, EscalationOption, Task } from '../types.js';
+import type { Escalation, EscalationOption, Task, TaskDetail } from '../types.js';
 
 const FILTERS = ['active', 'open', 'acknowledged', 'resolved', 'dismissed', 'all'] as const;
 const RETRIES = new Set(['retry', 'retry_stronger', 'retry_larger_budget', 'amend_spec']);
@@ -83,6 +83,8 @@ function EscalationCard({ escalation, onChanged }: { escalation: Escalation; onC
   const [note, setNote] = useState('');
   const action = useAction();
   const active = e.status === 'open' || e.status === 'acknowledged';
+  // The escalation names its task; the task says which spec and input it is.
+  const task = useApi<TaskDetail>(`/tasks/${e.taskId}`, active ? 10_000 : undefined).data?.task;
   const body = (): { note?: string } => (note.trim() ? { note: note.trim() } : {});
   const chosen = e.options.find((o) => o.option === option);
   const act = (label: string, path: string, payload: object): void => {
@@ -103,12 +105,21 @@ function EscalationCard({ escalation, onChanged }: { escalation: Escalation; onC
       <Facts
         rows={[
           ['Task', <a href={href('tasks', e.taskId)} class="mono">{e.taskId}</a>, 'wide'],
+          ['Spec', task?.spec ? <a href={href('specs', task.spec)}>{`${task.spec} v${task.specVersion ?? '?'}`}</a> : null],
+          ['Task status', task ? <Status status={task.status} /> : null],
+          ['Attempts', task ? `${task.attempt} of ${task.maxAttempts}` : null],
           ['Opened', <Time iso={e.openedAt} />],
           ['Acknowledged', e.acknowledgedAt ? <><Time iso={e.acknowledgedAt} /> by <span class="mono">{e.acknowledgedBy}</span></> : null],
           ['Closed', e.resolvedAt ? <><Time iso={e.resolvedAt} /> by <span class="mono">{e.resolvedBy}</span>{e.resolution ? <> with <strong>{e.resolution}</strong></> : null}</> : null],
           ['Note', e.note],
         ]}
       />
+      {task ? (
+        <details>
+          <summary>Input</summary>
+          <Json value={task.input} label="input" />
+        </details>
+      ) : null}
       <h3>Evidence</h3>
       <Evidence escalation={e} />
       <h3>Options</h3>
