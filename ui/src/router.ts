@@ -10,6 +10,7 @@ export type Route =
   | { page: 'tasks'; params: URLSearchParams }
   | { page: 'task'; id: string }
   | { page: 'run'; id: string }
+  | { page: 'runs'; params: URLSearchParams }
   | { page: 'approvals'; params: URLSearchParams }
   | { page: 'escalations'; params: URLSearchParams }
   | { page: 'schedules' }
@@ -32,7 +33,7 @@ export function parseRoute(hash: string): Route {
     case 'tasks':
       return id ? { page: 'task', id } : { page: 'tasks', params };
     case 'runs':
-      return id ? { page: 'run', id } : { page: 'not_found', path: pathPart };
+      return id ? { page: 'run', id } : { page: 'runs', params };
     case 'approvals':
       return id ? { page: 'not_found', path: pathPart } : { page: 'approvals', params };
     case 'escalations':

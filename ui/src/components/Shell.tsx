@@ -5,6 +5,7 @@ import { Approvals } from '../pages/Approvals.js';
 import { Escalations } from '../pages/Escalations.js';
 import { Overview } from '../pages/Overview.js';
 import { RunPage } from '../pages/Run.js';
+import { RunsPage } from '../pages/Runs.js';
 import { Schedules } from '../pages/Schedules.js';
 import { DefinitionPage, SpecsPage } from '../pages/Specs.js';
 import { TaskPage } from '../pages/Task.js';
@@ -12,7 +13,7 @@ import { TasksPage } from '../pages/Tasks.js';
 
 const NAV: { label: string; href: string; pages: Route['page'][] }[] = [
   { label: 'Overview', href: '#/', pages: ['overview'] },
-  { label: 'Tasks', href: '#/tasks', pages: ['tasks', 'task', 'run'] },
+  { label: 'Tasks', href: '#/tasks', pages: ['tasks', 'task', 'run', 'runs'] },
   { label: 'Approvals', href: '#/approvals', pages: ['approvals'] },
   { label: 'Escalations', href: '#/escalations', pages: ['escalations'] },
   { label: 'Schedules', href: '#/schedules', pages: ['schedules'] },
@@ -29,6 +30,8 @@ function Page({ route }: { route: Route }) {
       return <TaskPage key={route.id} id={route.id} />;
     case 'run':
       return <RunPage key={route.id} id={route.id} />;
+    case 'runs':
+      return <RunsPage params={route.params} />;
     case 'approvals':
       return <Approvals params={route.params} />;
     case 'escalations':

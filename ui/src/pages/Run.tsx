@@ -121,7 +121,7 @@ export function RunPage({ id }: { id: string }) {
       <div class="page-head">
         <div>
           <p class="crumbs">
-            <a href="#/tasks">Tasks</a> /{' '}
+            <a href="#/runs">Runs</a> /{' '}
             {r?.taskId ? (
               <>
                 <IdLink kind="tasks" id={r.taskId} /> /

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { query } from '../api.js';
 import { Empty, ErrorNote, IdLink, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
+import { preview } from '../lib/format.js';
 import { href } from '../router.js';
 import { TASK_STATUSES, type SpecVersion, type Task } from '../types.js';
 
@@ -39,7 +40,12 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
 
   return (
     <>
-      <h1>Tasks</h1>
+      <div class="page-head">
+        <h1>Tasks</h1>
+        <a href="#/runs" class="small">
+          All runs, also those agents record outside tasks →
+        </a>
+      </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter tasks">
         <div class="field inline">
           <label for="f-status">Status</label>
@@ -117,6 +123,7 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
                     ) : (
                       <span class="muted">{t.kind}</span>
                     )}
+                    {t.input && typeof t.input === 'object' && Object.keys(t.input).length ? <div class="muted small input-preview">{preview(t.input, 70)}</div> : null}
                   </td>
                   <td data-label="Attempt" class="num">
                     {t.attempt}/{t.maxAttempts}
