@@ -212,6 +212,11 @@ export function TaskPage({ id }: { id: string }) {
         ) : null}
       </div>
       <ErrorNote error={detail.error} prefix="Refresh failed" />
+      {t.status === 'escalated' ? (
+        <p class="notice warn" role="status">
+          Gaffer could not finish this task: it waits in the <a href="#/escalations">escalations inbox</a> for a person to retry, amend, abort or dismiss it.
+        </p>
+      ) : null}
       {t.cancelRequested ? (
         <p class="notice" role="status">
           A cancel was requested; the worker stops the attempt at its next heartbeat.
