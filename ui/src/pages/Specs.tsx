@@ -112,9 +112,14 @@ export function SpecsPage() {
 type AnyVersion = SpecVersion | ProfileVersion;
 
 function ChangeTable({ changes }: { changes: JsonChange[] }) {
-  if (changes.length === 0) return <Empty>The two definitions are the same.</Empty>;
+  if (changes.length === 0)
+    return (
+      <div data-testid="version-diff">
+        <Empty>The two definitions are the same.</Empty>
+      </div>
+    );
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" data-testid="version-diff">
       <table class="table stack changes">
         <thead>
           <tr>
