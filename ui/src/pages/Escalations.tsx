@@ -161,10 +161,21 @@ function EscalationCard({ escalation, onChanged }: { escalation: Escalation; onC
 export function Escalations({ params }: { params: URLSearchParams }) {
   useTitle('Escalations');
   const filter = params.get('status') ?? 'active';
-  const single = filter === 'active' || filter === 'all' ? undefined : filter;
-  const list = useApi<{ escalations: Escalation[] }>(`/escalations${query({ status: single, limit: 100 })}`, 5000);
+  // "active" is two statuses; the API filters on one, so it is two requests (each up to 500).
+  const active = filter === 'active';
+  const single = active ? 'open' : filter === 'all' ? undefined : filter;
+  const first = useApi<{ escalations: Escalation[] }>(`/escalations${query({ status: single, limit: active ? 500 : 200 })}`, 5000);
+  const acked = useApi<{ escalations: Escalation[] }>(active ? '/escalations?status=acknowledged&limit=500' : null, 5000);
+  const list = {
+    data: first.data && (!active || acked.data) ? { escalations: [...first.data.escalations, ...(acked.data?.escalations ?? [])].sort((a, b) => b.openedAt.localeCompare(a.openedAt)) } : undefined,
+    error: first.error ?? acked.error,
+    reload: () => {
+      first.reload();
+      acked.reload();
+    },
+  };
   const [done, setDone] = useState<Notice[]>([]);
-  const shown = (list.data?.escalations ?? []).filter((e) => (filter === 'active' ? e.status === 'open' || e.status === 'acknowledged' : true));
+  const shown = list.data?.escalations ?? [];
   return (
     <>
       <div class="page-head">

@@ -24,7 +24,7 @@ function Counts() {
       <ul class="counts">
         {TASK_STATUSES.map((s) => (
           <li key={s}>
-            <a href={`#/tasks?status=${s}`} class={`count s-${s} ${counts.data && counts.data.counts[s] > 0 ? '' : 'zero'}`}>
+            <a href={`#/tasks?status=${s}&kind=work`} class={`count s-${s} ${counts.data && counts.data.counts[s] > 0 ? '' : 'zero'}`}>
               <span class="count-n num" data-testid={`count-${s}`}>
                 {counts.data ? counts.data.counts[s] : '–'}
               </span>
