@@ -17,9 +17,19 @@ export function decisionSummary(type: string, output: unknown): string {
       case 'retry':
         if (typeof o.retry === 'boolean') return o.retry ? `retry as attempt ${String(o.nextAttempt ?? '?')}` : 'no retry';
         break;
+      case 'escalation':
+        if (typeof o.status === 'string') return `${o.status}${Array.isArray(o.options) ? ` · options ${o.options.map(String).join(', ')}` : ''}`;
+        break;
+      case 'refinement_cycle':
+        if (typeof o.promptChars === 'number') return `next prompt ${o.promptChars} chars${o.diffIncluded === true ? ', with the previous diff' : ''}`;
+        break;
+      case 'fallback':
+        if (typeof o.spec === 'string') return `→ ${o.spec}`;
+        if (typeof o.fallbackSpec === 'string') return `→ ${o.fallbackSpec}`;
+        break;
     }
   }
-  return preview(output, 120);
+  return preview(output, 80);
 }
 
 export function DecisionList({ decisions }: { decisions: Decision[] }) {
