@@ -24,7 +24,7 @@ function ScheduleRow({ schedule, onChanged }: { schedule: Schedule; onChanged():
       <td data-label="Spec">
         <a href={href('specs', s.spec)}>{s.spec}</a>
         <div class="small">
-          <a href={`#/tasks?spec=${encodeURIComponent(s.spec)}`}>its tasks</a>
+          <a href={`#/tasks?schedule=${encodeURIComponent(s.id)}`}>its tasks</a>
         </div>
       </td>
       <td data-label="Cron">

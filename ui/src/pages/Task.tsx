@@ -255,7 +255,7 @@ export function TaskPage({ id }: { id: string }) {
             ['Concurrency key', t.concurrencyKey ? `${t.concurrencyKey} (limit ${t.concurrencyLimit ?? 1})` : null],
             ['Idempotency key', t.idempotencyKey],
             ['Worker', t.leaseOwner ? <>{t.leaseOwner}, lease until <Time iso={t.leaseExpiresAt} /></> : null],
-            ['Schedule', t.scheduleId ? <><a href="#/schedules">{shortId(t.scheduleId)}</a>{t.fireTime ? <> fired <Time iso={t.fireTime} /></> : null}</> : null],
+            ['Schedule', t.scheduleId ? <><a href={`#/tasks?schedule=${encodeURIComponent(t.scheduleId)}`} title="tasks of this schedule">{shortId(t.scheduleId)}</a>{t.fireTime ? <> fired <Time iso={t.fireTime} /></> : null}</> : null],
             ['Fallback of', t.parentTaskId ? <IdLink kind="tasks" id={t.parentTaskId} /> : null],
           ]}
         />

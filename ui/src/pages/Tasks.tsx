@@ -26,16 +26,17 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
   const status = params.get('status') ?? '';
   const spec = params.get('spec') ?? '';
   const kind = params.get('kind') ?? '';
+  const schedule = params.get('schedule') ?? '';
   // Cursors of the pages before this one, so "Previous" can go back.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
-  const filterKey = `${status}|${spec}|${kind}`;
+  const filterKey = `${status}|${spec}|${kind}|${schedule}`;
   const [lastFilter, setLastFilter] = useState(filterKey);
   if (lastFilter !== filterKey) {
     setLastFilter(filterKey);
     setCursors([]);
   }
-  const tasks = useApi<{ tasks: Task[]; next: string | null }>(`/tasks${query({ status, spec, kind, limit: PAGE_SIZE, cursor })}`, cursor ? undefined : 5000);
+  const tasks = useApi<{ tasks: Task[]; next: string | null }>(`/tasks${query({ status, spec, kind, scheduleId: schedule, limit: PAGE_SIZE, cursor })}`, cursor ? undefined : 5000);
   const specs = useApi<{ specs: SpecVersion[] }>('/specs');
 
   return (
@@ -79,7 +80,12 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
             <option value="delivery">delivery</option>
           </select>
         </div>
-        {status || spec || kind ? (
+        {schedule ? (
+          <span class="chip">
+            from schedule <span class="mono">{schedule.slice(-12)}</span>
+          </span>
+        ) : null}
+        {status || spec || kind || schedule ? (
           <a class="btn small" href="#/tasks">
             Clear filters
           </a>
@@ -89,7 +95,7 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
       {!tasks.data ? (
         tasks.error ? null : <Loading what="tasks" />
       ) : tasks.data.tasks.length === 0 ? (
-        <Empty>No tasks{status || spec || kind ? ' match these filters' : ' yet'}.</Empty>
+        <Empty>No tasks{status || spec || kind || schedule ? ' match these filters' : ' yet'}.</Empty>
       ) : (
         <div class="table-wrap">
           <table class="table stack">
