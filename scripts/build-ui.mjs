@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export async function buildUi({ outDir = path.join(root, 'dist', 'ui'), minify = true } = {}) {
   await mkdir(outDir, { recursive: true });
   await esbuild.build({
-    entryPoints: { app: path.join(root, 'ui', 'app', 'main.tsx') },
+    entryPoints: { app: path.join(root, 'ui', 'src', 'main.tsx') },
     outdir: outDir,
     bundle: true,
     format: 'esm',

@@ -1,57 +1,83 @@
 /**
- * The dashboard's pure helpers: the SSE frame parser that follows a run live (frames split
- * anywhere across chunks, comments and pings skipped, multi-line data joined), the JSON diff
- * behind "what changed between versions", and the diff-line classes of the diff view.
+ * The dashboard's pure helpers (ui/src/lib): the SSE frame parser that follows a
+ * run live, the JSON diff behind "what changed between versions", diff lines, formatting, the
+ * day series of the charts, and hash routes.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyDiffLine, jsonDiff } from '../../ui/app/diff.js';
-import { parseFrames } from '../../ui/app/sse.js';
+import { SseParser, parseSse } from '../../ui/src/lib/sseFrames.js';
+import { diffJson } from '../../ui/src/lib/jsonDiff.js';
+import { classifyDiffLine, diffStats, parseDiff } from '../../ui/src/lib/diffLines.js';
+import { duration, relativeTime, usd, percent, shortId } from '../../ui/src/lib/format.js';
+import { fillDays, sinceDays } from '../../ui/src/lib/series.js';
+import { parseRoute } from '../../ui/src/lib/routes.js';
 
-describe('parseFrames', () => {
-  it('parses complete frames and keeps the unfinished rest for the next chunk', () => {
-    const stream = ': ping\n\nid: 4\nevent: llm_call\ndata: {"seq":4}\n\nid: 5\nevent: log\ndata: {"seq"';
-    const first = parseFrames(stream);
-    expect(first.frames).toEqual([{ id: '4', event: 'llm_call', data: '{"seq":4}' }]);
-    const second = parseFrames(`${first.rest}:5}\n\nevent: end\ndata: {}\n\n`);
-    expect(second.frames).toEqual([
-      { id: '5', event: 'log', data: '{"seq":5}' },
-      { event: 'end', data: '{}' },
-    ]);
-    expect(second.rest).toBe('');
-  });
-
-  it('joins multi-line data and accepts CRLF line ends', () => {
-    expect(parseFrames('data: a\r\ndata: b\r\n\r\n').frames).toEqual([{ event: 'message', data: 'a\nb' }]);
-  });
-
-  it('splits the same stream at every byte into the same frames', () => {
-    const stream = 'id: 1\nevent: x\ndata: {"seq":1}\n\n: ping\n\nid: 2\nevent: y\ndata: {"seq":2}\n\nevent: end\ndata: {}\n\n';
-    for (let cut = 0; cut <= stream.length; cut++) {
-      const a = parseFrames(stream.slice(0, cut));
-      const b = parseFrames(a.rest + stream.slice(cut));
-      expect([...a.frames, ...b.frames].map((f) => f.event), `cut at ${cut}`).toEqual(['x', 'y', 'end']);
-    }
+describe('sse frames', () => {
+  it('parses frames across chunk boundaries, CRLF split, comments and end', () => {
+    const p = new SseParser();
+    const text = ': ping\n\nid: 4\nevent: run_finished\ndata: {"seq":4}\n\nevent: end\ndata: {}\n\n';
+    const frames = [];
+    for (const ch of text.replace(/\n/g, '\r\n')) frames.push(...p.push(ch));
+    expect(frames).toEqual([{ id: '4', event: 'run_finished', data: '{"seq":4}' }, { event: 'end', data: '{}' }]);
+    expect(parseSse('data: a\ndata: b')).toEqual([{ event: 'message', data: 'a\nb' }]);
   });
 });
-
-describe('jsonDiff', () => {
-  it('lists added, removed and changed leaves by path', () => {
-    const a = { model: 'm1', routing: { tier: 0 }, tools: ['read', 'write'], old: true };
-    const b = { model: 'm2', routing: { tier: 1, maxComplexity: 1 }, tools: ['read'], baseUrl: 'http://x' };
-    expect(jsonDiff(a, b)).toEqual([
-      { path: 'baseUrl', kind: 'added', after: 'http://x' },
-      { path: 'model', kind: 'changed', before: 'm1', after: 'm2' },
-      { path: 'old', kind: 'removed', before: true },
-      { path: 'routing.maxComplexity', kind: 'added', after: 1 },
-      { path: 'routing.tier', kind: 'changed', before: 0, after: 1 },
-      { path: 'tools[1]', kind: 'removed', before: 'write' },
+describe('json diff', () => {
+  it('lists added, removed and changed paths', () => {
+    const a = { name: 'x', acceptance: { validators: [{ config: { argv: ['node', 'a'] } }] }, old: 1, 'odd-key': 1 };
+    const b = { name: 'x', acceptance: { validators: [{ config: { argv: ['node', 'b'] } }, { type: 'lint' }] }, added: true, 'odd-key': 2 };
+    expect(diffJson(a, b)).toEqual([
+      { path: 'acceptance.validators[0].config.argv[1]', kind: 'changed', before: 'a', after: 'b' },
+      { path: 'acceptance.validators[1]', kind: 'added', after: { type: 'lint' } },
+      { path: 'added', kind: 'added', after: true },
+      { path: '["odd-key"]', kind: 'changed', before: 1, after: 2 },
+      { path: 'old', kind: 'removed', before: 1 },
     ]);
-    expect(jsonDiff(a, structuredClone(a))).toEqual([]);
+    expect(diffJson({ a: { b: 1 } }, { a: 'str' })).toEqual([{ path: 'a', kind: 'changed', before: { b: 1 }, after: 'str' }]);
+    expect(diffJson([1], [1])).toEqual([]);
   });
 });
-
-describe('classifyDiffLine', () => {
-  it('tells file headers, hunks, additions, deletions and context apart', () => {
-    expect(['diff --git a/x b/x', '--- a/x', '+++ b/x', '@@ -1 +1 @@', '+new', '-old', ' same'].map(classifyDiffLine)).toEqual(['file', 'file', 'file', 'hunk', 'add', 'del', 'ctx']);
+describe('diff lines', () => {
+  it('classifies git diff lines, with --- inside a hunk as removed', () => {
+    const lines = parseDiff('diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n--- b\n+c\n\\ No newline at end of file\n');
+    expect(lines.map((l) => l.kind)).toEqual(['file', 'meta', 'file', 'file', 'hunk', 'context', 'removed', 'added', 'meta']);
+    expect(diffStats(lines)).toEqual({ added: 1, removed: 1 });
+    expect(classifyDiffLine('+++ b/x', false)).toBe('file');
+  });
+});
+describe('format', () => {
+  it('formats', () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    expect(relativeTime('2026-11-22T09:57:00Z', now)).toBe('3 min ago');
+    expect(relativeTime('2026-11-22T12:00:00Z', now)).toBe('in 2 h');
+    expect(relativeTime('2026-11-22T10:00:01Z', now)).toBe('just now');
+    expect(duration(262)).toBe('262 ms');
+    expect(duration(3533)).toBe('3.5 s');
+    expect(duration(125_000)).toBe('2 min 05 s');
+    expect(duration(3_780_000)).toBe('1 h 03 min');
+    expect(usd(0.000144)).toBe('$0.000144');
+    expect(usd(0.0283)).toBe('$0.03');
+    expect(usd(12.5)).toBe('$12.50');
+    expect(usd(2.13e-5)).toBe('$0.0000213');
+    expect(percent(0.6667)).toBe('66.7%');
+    expect(percent(1)).toBe('100%');
+    expect(shortId('01a202e3-1a84-74a4-9a5e-daa75bc38b63')).toBe('daa75bc38b63');
+  });
+  it('fills days', () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    expect(sinceDays(3, now)).toBe('2026-11-20T00:00:00.000Z');
+    const pts = fillDays([{ key: '2026-11-21', runs: 2, successes: 1, failures: 1, successRate: 0.5, costUsd: 1, avgCostUsd: 0.5, avgDurationMs: 1 }], 3, now);
+    expect(pts.map((p) => [p.day, p.runs, p.successRate])).toEqual([['2026-11-20', 0, null], ['2026-11-21', 2, 0.5], ['2026-11-22', 0, null]]);
+  });
+});
+describe('routes', () => {
+  it('parses hashes', () => {
+    expect(parseRoute('#/')).toEqual({ page: 'overview' });
+    expect(parseRoute('')).toEqual({ page: 'overview' });
+    expect(parseRoute('#/tasks/abc')).toEqual({ page: 'task', id: 'abc' });
+    expect(parseRoute('#/runs/r1')).toEqual({ page: 'run', id: 'r1' });
+    expect(parseRoute('#/profiles/demo-small')).toEqual({ page: 'profile', name: 'demo-small' });
+    const t = parseRoute('#/tasks?status=running&spec=x');
+    expect(t.page === 'tasks' && t.params.get('status')).toBe('running');
+    expect(parseRoute('#/nope').page).toBe('not_found');
   });
 });
