@@ -74,6 +74,7 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     const file = path.join(SCREENSHOTS, `${name}.png`);
     await p.screenshot({ path: file, fullPage: true });
     await ctx.annotate(`screenshot ${name}`, 'screenshot', { path: file, contentType: 'image/png' });
+    console.info(`screenshot: ${path.relative(process.cwd(), file)}`);
   }
 
   async function signIn(p: Page, token: string): Promise<void> {
