@@ -200,8 +200,11 @@ describe.each(testBackends())('schedules on $name', (backend) => {
   describe('after an hour with no scheduler (every-minute schedule)', () => {
     async function downtime(missed: 'skip' | 'once' | 'all') {
       // 61 fire times are due (62 if a minute begins meanwhile). A scenario during which a minute
-      // began cannot say which count the pass saw, so it is run again on a fresh schedule.
+      // began cannot say which count the pass saw, so it is run again on a fresh schedule. The
+      // schedules of earlier scenarios are deleted first: once a minute begins they are due again,
+      // and the pass would count their fires too.
       for (;;) {
+        await gaffer.db.rows(sql`UPDATE schedules SET deleted_at = now() WHERE deleted_at IS NULL`);
         const s = await createSchedule(res(), { spec: SPEC, cron: '* * * * *', input: { repo: 'r' }, missed });
         await setNextFireAt(gaffer, s.id, sql`date_trunc('minute', now()) - interval '60 minutes'`);
         const from = (await getSchedule(res(), s.id)).nextFireAt!;
