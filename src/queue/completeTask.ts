@@ -264,7 +264,7 @@ async function completeInTransaction(res: Resources, input: CompleteInput, princ
     if (outcome.status === 'proposed') {
       // The attempt did its part; the task waits for a person to approve or reject the patch.
       const approvalId = uuidv7();
-      const request = { ...outcome.proposal, runId: input.runId, attempt: task.attempt };
+      const request = { ...outcome.proposal, runId: input.runId, attempt: task.attempt, ...(spec ? { spec: spec.name } : {}) };
       await tx.insert(approvals).values({ id: approvalId, taskId: task.id, kind: 'patch', request });
       await setTaskStatus(res, tx, task.id, 'awaiting_approval', { principal, reason: 'a proposed patch waits for approval' });
       await appendTaskEvent(res, tx, task.id, 'approval_requested', { approvalId, kind: 'patch', reason: 'propose mode', files: outcome.proposal.files }, principal);

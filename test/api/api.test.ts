@@ -123,7 +123,8 @@ describe.each(testBackends())('HTTP API on $name', (backend) => {
     const created = await call('POST', '/api/v1/tokens', { token: ENV_TOKEN, body: { name: 'ci', scope: 'viewer' } });
     expect(created.status).toBe(201);
     expect(created.json.token).toMatch(/^gfr_/);
-    expect((await call('GET', '/api/v1/whoami', { token: created.json.token })).json).toMatchObject({ scope: 'viewer', name: 'ci' });
+    expect((await call('GET', '/api/v1/whoami', { token: created.json.token })).json).toEqual({ id: expect.any(String), scope: 'viewer', name: 'ci', permissions: ['read'] });
+    expect((await call('GET', '/api/v1/whoami', { token: tokens.operator })).json).toMatchObject({ scope: 'operator', permissions: ['read', 'record', 'operate'] });
     expect((await call('DELETE', `/api/v1/tokens/${created.json.id}`, { token: tokens.admin })).status).toBe(204);
     expect((await call('GET', '/api/v1/whoami', { token: created.json.token })).status).toBe(401);
   });

@@ -126,8 +126,9 @@ export async function downloadArtifact(sha256: string, name: string): Promise<vo
 }
 
 /** Scopes with the server's `operate` permission: approve, resolve, pause, cancel. */
+/** Whether the signed-in token may approve, resolve, pause, cancel: the server says which permissions its scope has. */
 export function canOperate(me: Principal | null | undefined): boolean {
-  return me?.scope === 'admin' || me?.scope === 'operator';
+  return me?.permissions?.includes('operate') ?? false;
 }
 
 /** A query string from the defined values ("?a=1&b=x", or ""). */

@@ -9,6 +9,8 @@ export interface Principal {
   id: string;
   name: string;
   scope: Scope;
+  /** What the scope may do (read, record, operate, admin), as the server decides it. */
+  permissions: ('read' | 'record' | 'operate' | 'admin')[];
 }
 
 export const TASK_STATUSES = [

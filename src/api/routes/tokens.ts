@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TOKEN_SCOPES } from '../../db/vocabulary.js';
+import { PERMISSIONS, SCOPE_PERMISSIONS } from '../../auth/tokens.js';
 import type { Gaffer } from '../../gaffer.js';
 import { errorEnvelope, tokenView } from '../views.js';
 
@@ -67,10 +68,18 @@ export function tokenRoutes(gaffer: Gaffer): FastifyPluginAsync {
         schema: {
           tags: ['tokens'],
           summary: 'The principal of the calling token',
-          response: { 200: z.object({ id: z.string(), name: z.string(), scope: z.enum(TOKEN_SCOPES) }), ...errors },
+          response: {
+            200: z.object({
+              id: z.string(),
+              name: z.string(),
+              scope: z.enum(TOKEN_SCOPES),
+              permissions: z.array(z.enum(PERMISSIONS)).describe("what the scope may do: the routes' `permission`s it passes"),
+            }),
+            ...errors,
+          },
         },
       },
-      async (request) => request.principal!,
+      async (request) => ({ ...request.principal!, permissions: [...SCOPE_PERMISSIONS[request.principal!.scope]] }),
     );
   };
 }

@@ -286,7 +286,7 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     const waiting = await waitFor('the proposal', () => gaffer.tasks.get(task.id), (t) => t.status === 'awaiting_approval', 60_000);
     expect(waiting.status).toBe('awaiting_approval');
     const [approval] = await gaffer.approvals.list({ taskId: task.id, status: 'pending' });
-    expect(approval).toMatchObject({ kind: 'patch', request: { files: ['add.js'], summary: 'done', attempt: 1 } });
+    expect(approval).toMatchObject({ kind: 'patch', request: { files: ['add.js'], summary: 'done', attempt: 1, spec: `propose-${backend.name}` } });
     const patch = (await gaffer.artifacts.get((approval!.request as { patchSha256: string }).patchSha256)).content.toString();
     expect(patch).toContain('+exports.add = (a, b) => a + b;');
     expect(server.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === model)).toHaveLength(2);
