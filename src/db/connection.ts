@@ -71,6 +71,25 @@ export function numberedSql(text: string, values: readonly unknown[]): SQL {
   return sql.join(chunks);
 }
 
+let savepoints = 0;
+
+/**
+ * Runs fn inside a savepoint of the open transaction tx: if fn throws, only its own work is
+ * undone and the transaction goes on; the error is rethrown. Works the same on both drivers.
+ */
+export async function savepoint<T>(tx: Executor, fn: (sp: Executor) => Promise<T>): Promise<T> {
+  const name = `gaffer_sp_${++savepoints}`;
+  await tx.execute(sql.raw(`SAVEPOINT ${name}`));
+  try {
+    const result = await fn(tx);
+    await tx.execute(sql.raw(`RELEASE SAVEPOINT ${name}`));
+    return result;
+  } catch (err) {
+    await tx.execute(sql.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+    throw err;
+  }
+}
+
 /** Longest wait for a free pooled connection (ms). */
 export const POOL_CONNECT_TIMEOUT_MS = 15_000;
 
@@ -118,7 +137,15 @@ function poolTransaction(pool: pg.Pool): Database['transaction'] {
   const handles = new WeakMap<pg.PoolClient, Executor>();
   const handleFor = (client: pg.PoolClient): Executor => {
     let handle = handles.get(client);
-    if (!handle) handles.set(client, (handle = drizzlePg(client, { schema }) as unknown as Executor));
+    if (!handle) {
+      handle = drizzlePg(client, { schema }) as unknown as Executor;
+      // This handle is already inside BEGIN, but drizzle's `transaction()` on a client handle
+      // would send BEGIN (ignored, with a warning) and then COMMIT — committing the outer
+      // transaction halfway and running the rest in autocommit. Nested work is a savepoint.
+      const nested = handle;
+      handle.transaction = ((fn: (tx: Executor) => Promise<unknown>) => savepoint(nested, fn)) as Executor['transaction'];
+      handles.set(client, handle);
+    }
     return handle;
   };
   return (fn) =>

@@ -6,7 +6,7 @@
  * with a `retry` decision in the task log) or failed.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../db/connection.js';
+import { savepoint, type Executor } from '../db/connection.js';
 import { approvals, runs, tasks } from '../db/schema.js';
 import type { FailureClass, RunStatus, TaskStatus, Verdict } from '../db/vocabulary.js';
 import { insertBatch, prepareBatch, recordsetJson, type PreparedBatch } from '../events/appendEvents.js';
@@ -336,8 +336,8 @@ async function submitFallback(res: Resources, tx: Executor, task: Task, fallback
   const inputs = { attempts: task.attempt, failureClass, fallbackSpec };
   try {
     // A savepoint: a fallback that fails to insert must not take the failure's record with it.
-    const submitted = await tx.transaction((sp) =>
-      submitTaskInTransaction(res, sp as unknown as Executor, { spec: fallbackSpec, input: task.input ?? {}, parentTaskId: task.id }, principal),
+    const submitted = await savepoint(tx, (sp) =>
+      submitTaskInTransaction(res, sp, { spec: fallbackSpec, input: task.input ?? {}, parentTaskId: task.id }, principal),
     );
     await appendTaskEvent(res, tx, task.id, 'decision', {
       decisionType: 'fallback',
