@@ -41,9 +41,8 @@ import {
 import { getStats, type StatsQuery } from './outcomes/stats.js';
 import { cancelTask, getTask, countTasks, getTaskDetail, listTasks, type ListTasksInput } from './tasks/tasks.js';
 import { readTaskEvents } from './tasks/taskEvents.js';
-import { decideApproval, getApproval, listApprovals, type ApprovalHandler } from './approvals/approvals.js';
+import { decideApproval, getApproval, listApprovals, type ApprovalFilter, type ApprovalHandler } from './approvals/approvals.js';
 import { Worker, type WorkerOptions } from './queue/worker.js';
-import type { ApprovalStatus } from './db/vocabulary.js';
 
 export interface CreateGafferOptions {
   /** Config input; env vars are read only when `env` is given (the CLI passes process.env). */
@@ -123,7 +122,7 @@ export interface Gaffer {
   readonly approvals: {
     decide(input: { id: string; decision: 'approved' | 'rejected'; note?: string; principal: string }): ReturnType<typeof decideApproval>;
     get(id: string): ReturnType<typeof getApproval>;
-    list(filter?: { status?: ApprovalStatus; taskId?: string; limit?: number }): ReturnType<typeof listApprovals>;
+    list(filter?: ApprovalFilter): ReturnType<typeof listApprovals>;
     /** Registers what happens when an approval of a kind is approved (a patch approval applies the patch). */
     onApproved(kind: string, handler: ApprovalHandler): void;
   };

@@ -3,7 +3,9 @@
  */
 import { z } from 'zod';
 import { FAILURE_CLASSES, RUN_STATUSES, TOKEN_SCOPES, VERDICTS } from '../db/vocabulary.js';
+import { GafferError } from '../errors.js';
 import type { Run } from '../runs/runs.js';
+import { decodeCursor, encodeCursor } from '../util/ids.js';
 
 export const errorEnvelope = z
   .object({
@@ -104,3 +106,29 @@ export const tokenView = z.object({
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
 });
+
+/** `?status=a` or `?status=a,b`: one status or several (any of them). */
+export function statusesQuery<T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .string()
+    .transform((text) => text.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1))
+    .describe(`one of ${values.join(', ')}, or several separated by commas`)
+    .optional();
+}
+
+export const cursorQuery = z.string().optional().describe('`next` of the previous page; omit for the first page');
+
+/** The id a page cursor stands for (undefined for none); a cursor this API did not hand out is refused. */
+export function cursorId(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = decodeCursor(cursor);
+  if (!id) throw new GafferError('INVALID_CURSOR', 'cursor: not a cursor returned by this API; start without one');
+  return id;
+}
+
+/** A page of a newest-first list read with limit + 1 rows: the page and the cursor of the next one. */
+export function pageOf<T extends { id: string }>(rows: T[], limit: number): { page: T[]; next: string | null } {
+  const page = rows.slice(0, limit);
+  return { page, next: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
+}

@@ -10,7 +10,7 @@ import { TASK_STATUSES } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
 import type { Resources } from '../resources.js';
 import { parseInput } from '../runs/runs.js';
-import { isUuid } from '../util/ids.js';
+import { decodeCursor, encodeCursor, isUuid } from '../util/ids.js';
 import type { Task } from './submitTask.js';
 import { appendTaskEvent } from './taskEvents.js';
 import { setTaskStatus } from './transitions.js';
@@ -39,8 +39,8 @@ export async function listTasks(res: Resources, raw: ListTasksInput = {}): Promi
   if (q.scheduleId) where.push(eq(tasks.scheduleId, q.scheduleId));
   if (q.kind) where.push(eq(tasks.kind, q.kind));
   if (q.cursor) {
-    const id = Buffer.from(q.cursor, 'base64url').toString('utf8');
-    if (!isUuid(id)) throw new GafferError('INVALID_CURSOR', 'cursor: not a cursor returned by this API; start without one');
+    const id = decodeCursor(q.cursor);
+    if (!id) throw new GafferError('INVALID_CURSOR', 'cursor: not a cursor returned by this API; start without one');
     where.push(lt(tasks.id, id));
   }
   const rows = await res.db.drizzle
@@ -50,7 +50,7 @@ export async function listTasks(res: Resources, raw: ListTasksInput = {}): Promi
     .orderBy(desc(tasks.id))
     .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);
-  return { tasks: page, next: rows.length > q.limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null };
+  return { tasks: page, next: rows.length > q.limit ? encodeCursor(page.at(-1)!.id) : null };
 }
 
 /** How many tasks are in each status (every status listed, zeros included), by kind when given. */

@@ -31,3 +31,14 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
+
+/** An opaque page cursor for a newest-first list ordered by UUIDv7 id: the last id of the page. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+/** The id inside a cursor from encodeCursor; undefined when it is not one. */
+export function decodeCursor(cursor: string): string | undefined {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  return isUuid(id) ? id : undefined;
+}

@@ -298,6 +298,51 @@ describe.each(testBackends())('specs, tasks and approvals API on $name', (backen
     expect((await call('GET', '/tasks?cursor=nonsense')).json.error.code).toBe('INVALID_CURSOR');
   });
 
+  it('lists approvals and the escalation inbox by several statuses, page by page', async () => {
+    // Three tasks that fail with nothing automatic left: each opens an escalation.
+    await gaffer.specs.apply({ name: 'broken', executor: 'shell', command: ['false'] });
+    const broken: string[] = [];
+    for (let i = 0; i < 3; i++) broken.push((await call('POST', '/tasks', { body: { spec: 'broken' } })).json.task.id);
+    await waitFor('three escalations', async () => (await call('GET', '/escalations?status=open')).json.escalations, (e: Json[]) => e.length === 3);
+    const open = (await call('GET', '/escalations?status=open')).json.escalations as Json[];
+    await call('POST', `/escalations/${open[1]!.id}/ack`, { body: { note: 'on it' } });
+    await call('POST', `/escalations/${open[2]!.id}/resolve`, { body: { option: 'abort' } });
+
+    const waiting = await call('GET', '/escalations?status=open,acknowledged', { token: tokens.viewer });
+    expect(waiting.status).toBe(200);
+    expect(waiting.json.escalations.map((e: Json) => [e.id, e.status])).toEqual([
+      [open[0]!.id, 'open'],
+      [open[1]!.id, 'acknowledged'],
+    ]);
+    expect(waiting.json.next).toBeNull();
+    const first = (await call('GET', '/escalations?limit=2')).json;
+    expect(first.escalations.map((e: Json) => e.id)).toEqual([open[0]!.id, open[1]!.id]);
+    const second = (await call('GET', `/escalations?limit=2&cursor=${first.next}`)).json;
+    expect(second.escalations.map((e: Json) => [e.id, e.status])).toEqual([[open[2]!.id, 'resolved']]);
+    expect(second.next).toBeNull();
+    expect(new Set(open.map((e) => e.taskId))).toEqual(new Set(broken));
+
+    for (let i = 0; i < 3; i++) await call('POST', '/tasks', { body: { spec: 'later', approval: true } });
+    const all = (await call('GET', '/approvals?status=pending,approved&limit=500')).json.approvals as Json[];
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    expect(all.every((a) => a.status === 'pending' || a.status === 'approved')).toBe(true);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await call('GET', `/approvals?status=pending,approved&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json;
+      expect(page.approvals.length).toBeLessThanOrEqual(2);
+      paged.push(...page.approvals.map((a: Json) => a.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual(all.map((a) => a.id)); // newest first, nothing twice, nothing left out
+
+    const badStatus = await call('GET', '/escalations?status=open,sleeping');
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.json.error.message).toMatch(/^querystring\.status/);
+    expect(badStatus.json.error.message).toContain('acknowledged');
+    expect((await call('GET', '/approvals?cursor=nonsense')).json.error).toMatchObject({ code: 'INVALID_CURSOR', message: expect.stringMatching(/^cursor:/) });
+  });
+
   it('shows a task after a worker ran it: attempts with their runs, dependencies, the log', async () => {
     const submitted = (await call('POST', '/tasks', { token: tokens.agent, body: { spec: 'hello', input: { name: 'detail' } } })).json.task;
     await waitFor('the task to succeed', async () => (await call('GET', `/tasks/${submitted.id}`)).json.task.status, (s) => s === 'succeeded');

@@ -10,16 +10,17 @@ import { APPROVAL_STATUSES } from '../../db/vocabulary.js';
 import type { Gaffer } from '../../gaffer.js';
 import { principalName } from '../auth.js';
 import { approvalView, decideApprovalById, decisionView, toApprovalView } from '../taskViews.js';
-import { errorEnvelope } from '../views.js';
+import { cursorId, cursorQuery, errorEnvelope, pageOf, statusesQuery } from '../views.js';
 import { noteBody } from './tasks.js';
 
 const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope, 404: errorEnvelope, 409: errorEnvelope };
 const approvalParams = z.object({ id: z.uuid() });
 
 export const listApprovalsQuery = z.strictObject({
-  status: z.enum(APPROVAL_STATUSES).optional(),
+  status: statusesQuery(APPROVAL_STATUSES),
   taskId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: cursorQuery,
 });
 
 export function approvalRoutes(gaffer: Gaffer): FastifyPluginAsync {
@@ -32,12 +33,16 @@ export function approvalRoutes(gaffer: Gaffer): FastifyPluginAsync {
         config: { permission: 'read' },
         schema: {
           tags: ['approvals'],
-          summary: 'List approvals, newest first (?status=pending for what waits)',
+          summary: 'List approvals, newest first (?status=pending for what waits), paged by cursor',
           querystring: listApprovalsQuery,
-          response: { 200: z.object({ approvals: z.array(approvalView) }), ...errors },
+          response: { 200: z.object({ approvals: z.array(approvalView), next: z.string().nullable().describe('pass as `cursor` for the next page; null at the end') }), ...errors },
         },
       },
-      async (request) => ({ approvals: (await gaffer.approvals.list(request.query)).map(toApprovalView) }),
+      async (request) => {
+        const { cursor, limit, ...filter } = request.query;
+        const { page, next } = pageOf(await gaffer.approvals.list({ ...filter, limit: limit + 1, before: cursorId(cursor) }), limit);
+        return { approvals: page.map(toApprovalView), next };
+      },
     );
 
     r.get(

@@ -10,7 +10,7 @@ import { ESCALATION_OPTIONS, ESCALATION_STATUSES, ESCALATION_TRIGGERS, FAILURE_C
 import type { Escalation } from '../../escalations/escalations.js';
 import type { Gaffer } from '../../gaffer.js';
 import { principalName } from '../auth.js';
-import { errorEnvelope } from '../views.js';
+import { cursorId, cursorQuery, errorEnvelope, pageOf, statusesQuery } from '../views.js';
 import { noteBody } from './tasks.js';
 
 const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope, 404: errorEnvelope, 409: errorEnvelope };
@@ -57,9 +57,10 @@ export function toEscalationView(e: Escalation): EscalationView {
 }
 
 export const listEscalationsQuery = z.strictObject({
-  status: z.enum(ESCALATION_STATUSES).optional(),
+  status: statusesQuery(ESCALATION_STATUSES),
   taskId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: cursorQuery,
 });
 
 const resolveBody = z.strictObject({
@@ -76,12 +77,16 @@ export function escalationRoutes(gaffer: Gaffer): FastifyPluginAsync {
         config: { permission: 'read' },
         schema: {
           tags: ['escalations'],
-          summary: 'The inbox, newest first (?status=open for what waits)',
+          summary: 'The inbox, newest first (?status=open,acknowledged for what waits), paged by cursor',
           querystring: listEscalationsQuery,
-          response: { 200: z.object({ escalations: z.array(escalationView) }), ...errors },
+          response: { 200: z.object({ escalations: z.array(escalationView), next: z.string().nullable().describe('pass as `cursor` for the next page; null at the end') }), ...errors },
         },
       },
-      async (request) => ({ escalations: (await gaffer.escalations.list(request.query)).map(toEscalationView) }),
+      async (request) => {
+        const { cursor, limit, ...filter } = request.query;
+        const { page, next } = pageOf(await gaffer.escalations.list({ ...filter, limit: limit + 1, before: cursorId(cursor) }), limit);
+        return { escalations: page.map(toEscalationView), next };
+      },
     );
     r.get(
       '/escalations/:id',

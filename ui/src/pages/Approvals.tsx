@@ -8,11 +8,13 @@ import { ArtifactDiff } from '../components/Artifact.js';
 import { Empty, ErrorNote, Facts, Json, Loading, Status, Time } from '../components/common.js';
 import { DecideApproval } from '../components/Decide.js';
 import { useApi, useTitle } from '../components/hooks.js';
+import { Pager, usePages } from '../components/Pager.js';
 import { shortId } from '../lib/format.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import type { Approval, TaskDetail } from '../types.js';
 
+const PAGE_SIZE = 50;
 const STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'all'] as const;
 
 /** A proposed patch lists its files as paths (or as objects with line counts). */
@@ -82,7 +84,11 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided(d
 export function Approvals({ params }: { params: URLSearchParams }) {
   useTitle('Approvals');
   const status = params.get('status') ?? 'pending';
-  const list = useApi<{ approvals: Approval[] }>(`/approvals${query({ status: status === 'all' ? undefined : status, limit: 100 })}`, 5000);
+  const pages = usePages(status);
+  const list = useApi<{ approvals: Approval[]; next: string | null }>(
+    `/approvals${query({ status: status === 'all' ? undefined : status, limit: PAGE_SIZE, cursor: pages.cursor })}`,
+    pages.cursor ? undefined : 5000,
+  );
   const [decided, setDecided] = useState<{ id: string; taskId: string; decision: string }[]>([]);
   const gone = new Set(decided.map((d) => d.id));
   const shown = (list.data?.approvals ?? []).filter((a) => !(status === 'pending' && gone.has(a.id)));
@@ -129,6 +135,7 @@ export function Approvals({ params }: { params: URLSearchParams }) {
           ))}
         </div>
       )}
+      <Pager pages={pages} next={list.data?.next} />
     </>
   );
 }

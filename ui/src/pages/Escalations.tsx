@@ -8,11 +8,13 @@ import { post, query } from '../api.js';
 import { ActionButton, ActionError, NoteField, useAction } from '../components/Actions.js';
 import { Empty, ErrorNote, Facts, Json, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
+import { Pager, usePages } from '../components/Pager.js';
 import { percent, preview, shortId, usd } from '../lib/format.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import type { Escalation, EscalationOption, Task, TaskDetail } from '../types.js';
 
+const PAGE_SIZE = 50;
 const FILTERS = ['active', 'open', 'acknowledged', 'resolved', 'dismissed', 'all'] as const;
 const RETRIES = new Set(['retry', 'retry_stronger', 'retry_larger_budget', 'amend_spec']);
 
@@ -161,19 +163,12 @@ function EscalationCard({ escalation, onChanged }: { escalation: Escalation; onC
 export function Escalations({ params }: { params: URLSearchParams }) {
   useTitle('Escalations');
   const filter = params.get('status') ?? 'active';
-  // "active" is two statuses; the API filters on one, so it is two requests (each up to 500).
-  const active = filter === 'active';
-  const single = active ? 'open' : filter === 'all' ? undefined : filter;
-  const first = useApi<{ escalations: Escalation[] }>(`/escalations${query({ status: single, limit: active ? 500 : 200 })}`, 5000);
-  const acked = useApi<{ escalations: Escalation[] }>(active ? '/escalations?status=acknowledged&limit=500' : null, 5000);
-  const list = {
-    data: first.data && (!active || acked.data) ? { escalations: [...first.data.escalations, ...(acked.data?.escalations ?? [])].sort((a, b) => b.openedAt.localeCompare(a.openedAt)) } : undefined,
-    error: first.error ?? acked.error,
-    reload: () => {
-      first.reload();
-      acked.reload();
-    },
-  };
+  const pages = usePages(filter);
+  const status = filter === 'active' ? 'open,acknowledged' : filter === 'all' ? undefined : filter;
+  const list = useApi<{ escalations: Escalation[]; next: string | null }>(
+    `/escalations${query({ status, limit: PAGE_SIZE, cursor: pages.cursor })}`,
+    pages.cursor ? undefined : 5000,
+  );
   const [done, setDone] = useState<Notice[]>([]);
   const shown = list.data?.escalations ?? [];
   return (
@@ -220,6 +215,7 @@ export function Escalations({ params }: { params: URLSearchParams }) {
           ))}
         </div>
       )}
+      <Pager pages={pages} next={list.data?.next} />
     </>
   );
 }

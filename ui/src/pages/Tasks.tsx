@@ -2,10 +2,10 @@
  * The task list: newest first, filtered by status and spec (kept in the hash, so a filtered
  * view can be linked), a page at a time with the API's `next` cursor.
  */
-import { useState } from 'preact/hooks';
 import { query } from '../api.js';
 import { Empty, ErrorNote, IdLink, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
+import { Pager, usePages } from '../components/Pager.js';
 import { preview } from '../lib/format.js';
 import { href } from '../router.js';
 import { TASK_STATUSES, type SpecVersion, type Task } from '../types.js';
@@ -27,15 +27,8 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
   const spec = params.get('spec') ?? '';
   const kind = params.get('kind') ?? '';
   const schedule = params.get('schedule') ?? '';
-  // Cursors of the pages before this one, so "Previous" can go back.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
-  const filterKey = `${status}|${spec}|${kind}|${schedule}`;
-  const [lastFilter, setLastFilter] = useState(filterKey);
-  if (lastFilter !== filterKey) {
-    setLastFilter(filterKey);
-    setCursors([]);
-  }
+  const pages = usePages(`${status}|${spec}|${kind}|${schedule}`);
+  const cursor = pages.cursor;
   const tasks = useApi<{ tasks: Task[]; next: string | null }>(`/tasks${query({ status, spec, kind, scheduleId: schedule, limit: PAGE_SIZE, cursor })}`, cursor ? undefined : 5000);
   const specs = useApi<{ specs: SpecVersion[] }>('/specs');
 
@@ -152,23 +145,7 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        <button type="button" class="btn small" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          ← Newer
-        </button>
-        <span class="muted small">Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          class="btn small"
-          disabled={!tasks.data?.next}
-          onClick={() => {
-            const next = tasks.data?.next;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Older →
-        </button>
-      </nav>
+      <Pager pages={pages} next={tasks.data?.next} />
     </>
   );
 }
