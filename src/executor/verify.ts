@@ -20,7 +20,7 @@ import { runAcceptance, type AcceptanceResult } from '../acceptance/runAcceptanc
 import type { ValidationContext, ValidatorEvidence } from '../acceptance/types.js';
 import type { FailureClass, Verdict } from '../db/vocabulary.js';
 import { classifyFailure } from '../failures/classifier.js';
-import type { UserRule } from '../failures/types.js';
+import type { Classification, UserRule } from '../failures/types.js';
 import { toLlmCallPayload } from '../providers/index.js';
 import { getProfile } from '../specs/specStore.js';
 import { renderTemplate } from '../util/template.js';
@@ -48,6 +48,8 @@ export interface AttemptVerification {
   failing: FailingCheck[];
   /** Set when the verdict is not passed. */
   failureClass?: FailureClass;
+  /** How failureClass was decided, with what the failing check's output says (file, line, tests). */
+  classification?: Classification;
 }
 
 export interface VerifyInput {
@@ -86,7 +88,8 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
   });
   await Promise.all(recorded);
   const { decision } = result;
-  const failing = result.results.filter((r) => r.verdict !== 'passed').map(failingCheck);
+  const rules = ctx.resources.classifierRules ?? [];
+  const failing = result.results.filter((r) => r.verdict !== 'passed').map((r) => failingCheck(r, rules));
   await ctx.record('decision', {
     decisionType: 'gate',
     inputs: {
@@ -98,17 +101,46 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
     reason: decision.reasons.join('; '),
   });
   const verification: AttemptVerification = { verdict: decision.verdict, score: decision.score, reasons: decision.reasons, failing };
-  if (decision.verdict !== 'passed') verification.failureClass = classify(result.results, decision.verdict, ctx.resources.classifierRules ?? []);
+  if (decision.verdict !== 'passed') {
+    verification.classification = classify(result.results, decision.verdict, rules);
+    verification.failureClass = verification.classification.failureClass;
+  }
   return verification;
 }
 
-function failingCheck(r: ValidatorEvidence): FailingCheck {
+/** The failure classifier's reading of a command check's output; undefined for other checks. */
+function readCommandCheck(r: ValidatorEvidence, rules: readonly UserRule[]): Classification | undefined {
+  if (r.type !== 'command') return undefined;
+  const e = r.evidence as { argv?: string[]; exitCode?: number | null; signal?: string | null; stdout?: { tail?: string }; stderr?: { tail?: string } };
+  return classifyFailure({
+    stage: 'validator',
+    validatorType: 'command',
+    ...(e.argv ? { command: e.argv } : {}),
+    ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
+    ...(e.signal !== undefined ? { signal: e.signal } : {}),
+    stdout: e.stdout?.tail ?? '',
+    stderr: e.stderr?.tail ?? '',
+  }, { rules });
+}
+
+function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[]): FailingCheck {
   const evidence = r.evidence as { explanation?: unknown; error?: unknown; stdout?: { tail?: unknown }; stderr?: { tail?: unknown } };
   const parts = [evidence.explanation ?? evidence.error, evidence.stderr?.tail, evidence.stdout?.tail]
     .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
     .map((p) => p.trim());
+  // What the output says first — the failing tests by name, the decisive line — since a long log
+  // keeps only its tail, and the tail of a test run is its totals, not which test failed where.
+  const context = readCommandCheck(r, rules)?.context;
+  const headline = context
+    ? [
+        context.failingTests.length ? `failing tests: ${context.failingTests.slice(0, 10).join('; ')}${context.failingTests.length > 10 ? `; and ${context.failingTests.length - 10} more` : ''}` : '',
+        context.summary && !context.failingTests.includes(context.summary) ? context.summary : '',
+      ].filter(Boolean).join('\n').slice(0, FAILING_SUMMARY_CHARS / 2)
+    : '';
   const text = parts.join('\n');
-  const summary = text.length > FAILING_SUMMARY_CHARS ? `…${text.slice(-FAILING_SUMMARY_CHARS)}` : text || JSON.stringify(r.evidence).slice(0, FAILING_SUMMARY_CHARS);
+  const room = FAILING_SUMMARY_CHARS - (headline ? headline.length + 1 : 0);
+  const body = text.length > room ? `…${text.slice(-room)}` : text || JSON.stringify(r.evidence).slice(0, room);
+  const summary = headline ? `${headline}\n${body}` : body;
   // Durations, temp paths and hex ids change between identical failures; they are not progress.
   const normalised = summary
     .replace(/\b\d+(\.\d+)?\s*(ms|s|sec|seconds)\b/g, '<t>')
@@ -119,28 +151,24 @@ function failingCheck(r: ValidatorEvidence): FailingCheck {
 }
 
 /** The failure class of a verdict that is not passed, from the first check that did not pass. */
-function classify(results: ValidatorEvidence[], verdict: Verdict, rules: readonly UserRule[]): FailureClass {
+function classify(results: ValidatorEvidence[], verdict: Verdict, rules: readonly UserRule[]): Classification {
   const first = results.find((r) => r.verdict === (verdict === 'error' ? 'error' : 'failed')) ?? results.find((r) => r.verdict !== 'passed');
-  if (!first) return 'unknown';
-  if (first.type === 'command') {
-    const e = first.evidence as { argv?: string[]; exitCode?: number | null; signal?: string | null; stdout?: { tail?: string }; stderr?: { tail?: string }; timedOut?: boolean };
-    if (e.timedOut) return 'timeout';
-    const classified = classifyFailure({
-      stage: 'validator',
-      validatorType: 'command',
-      ...(e.argv ? { command: e.argv } : {}),
-      ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
-      ...(e.signal !== undefined ? { signal: e.signal } : {}),
-      stdout: e.stdout?.tail ?? '',
-      stderr: e.stderr?.tail ?? '',
-    }, { rules }).failureClass;
-    if (classified !== 'unknown' || e.exitCode === null || e.exitCode === undefined) return classified;
+  const plain = (failureClass: FailureClass, summary: string): Classification => ({ failureClass, confidence: 1, context: { errorCodes: [], failingTests: [], summary } });
+  if (!first) return { ...plain('unknown', 'no check said why'), confidence: 0 };
+  const read = readCommandCheck(first, rules);
+  if (read) {
+    const e = first.evidence as { argv?: string[]; exitCode?: number | null; timedOut?: boolean };
+    if (e.timedOut) return { ...read, failureClass: 'timeout', confidence: 1 };
+    if (read.failureClass !== 'unknown' || e.exitCode === null || e.exitCode === undefined) return read;
     // The output said nothing the classifier knows (a bespoke test script), but the check ran and
     // failed: what it checks — by its name and command — says which kind of failure it is.
-    return checkKind(`${first.validator} ${(e.argv ?? []).join(' ')}`);
+    const kind = checkKind(`${first.validator} ${(e.argv ?? []).join(' ')}`);
+    return kind === 'unknown' ? read : { ...read, failureClass: kind, confidence: 0.5 };
   }
-  if (first.verdict === 'error') return first.type === 'llm_judge' ? 'provider_error' : 'orchestration_error';
-  return 'contract_violation';
+  const explanation = (first.evidence as { explanation?: unknown; error?: unknown }).explanation ?? (first.evidence as { error?: unknown }).error;
+  const summary = typeof explanation === 'string' ? explanation.split('\n')[0]!.slice(0, 300) : `${first.validator} ${first.verdict}`;
+  if (first.verdict === 'error') return plain(first.type === 'llm_judge' ? 'provider_error' : 'orchestration_error', summary);
+  return plain('contract_violation', summary);
 }
 
 function checkKind(text: string): FailureClass {
@@ -168,7 +196,13 @@ export function verifiedResult(
     status: 'failed',
     verdict: verification.verdict,
     failureClass: verification.failureClass ?? 'unknown',
-    error: { message: `${who} finished but verification ${how}: ${verification.reasons.join('; ')}`, summary: output['summary'], verification: verified, ...extra },
+    error: {
+      message: `${who} finished but verification ${how}: ${verification.reasons.join('; ')}`,
+      summary: output['summary'],
+      verification: verified,
+      ...(verification.classification ? { classification: { ...verification.classification, decidedBy: 'validators' } } : {}),
+      ...extra,
+    },
   };
 }
 

@@ -204,15 +204,19 @@ export async function completeTask(res: Resources, input: CompleteInput): Promis
 }
 
 /**
- * Every failed attempt leaves with a failure class and its context: an executor that classified
- * its failure keeps its class; otherwise the failure classifier reads what the error holds (the
- * command, exit code, signal, stdout and stderr tails, the message). The classifier's answer —
- * class, confidence, context (file, line, error codes, failing tests, summary) — is stored in the
- * error as `classification`, so it is on the run, in its run_finished event, and in the task's
- * lastError for the next attempt.
+ * Every failed attempt leaves with a failure class and its context, stored in the error as
+ * `classification` — `{ failureClass, confidence, context, decidedBy }`, its failureClass always
+ * the attempt's own — so it is on the run, in its run_finished event, and in the task's lastError
+ * for the next attempt. An executor that classified its failure keeps its class: a verification
+ * that brings its own classification (from the failing check's output) keeps it whole; otherwise
+ * the classifier reads what the error holds (the command, exit code, signal, stdout and stderr
+ * tails, the message) for the context, and where it would have answered otherwise its answer is
+ * kept beside as `classifierGuess`.
  */
 export function classified(outcome: AttemptOutcome, rules: readonly UserRule[] = []): AttemptOutcome {
   if (outcome.status !== 'failed' && outcome.status !== 'timed_out') return outcome;
+  const own = (outcome.error as { classification?: { failureClass?: unknown } }).classification;
+  if (outcome.failureClass && own && own.failureClass === outcome.failureClass) return outcome;
   const e = outcome.error as { message?: unknown; command?: unknown; exitCode?: unknown; signal?: unknown; stdout?: unknown; stderr?: unknown; stage?: unknown };
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const stderr = [text(e.stderr), text(e.message)].filter(Boolean).join('\n');
@@ -224,13 +228,21 @@ export function classified(outcome: AttemptOutcome, rules: readonly UserRule[] =
     stdout: text(e.stdout) ?? '',
     stderr,
   }, { rules });
+  const decidedBy = outcome.failureClass ? 'executor' : outcome.status === 'timed_out' ? 'timeout' : 'classifier';
   const failureClass = outcome.failureClass ?? (outcome.status === 'timed_out' ? 'timeout' : result.failureClass);
+  const agrees = failureClass === result.failureClass;
   return {
     ...outcome,
     failureClass,
     error: {
       ...outcome.error,
-      classification: { failureClass: result.failureClass, confidence: result.confidence, context: result.context, ...(outcome.failureClass ? { decidedBy: 'executor' } : {}) },
+      classification: {
+        failureClass,
+        confidence: agrees ? result.confidence : 1,
+        context: result.context,
+        decidedBy,
+        ...(agrees ? {} : { classifierGuess: { failureClass: result.failureClass, confidence: result.confidence } }),
+      },
     },
   };
 }

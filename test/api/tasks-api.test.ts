@@ -329,7 +329,7 @@ describe.each(testBackends())('specs, tasks and approvals API on $name', (backen
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await call('GET', `/approvals?status=pending,approved&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json;
+      const page: Json = (await call('GET', `/approvals?status=pending,approved&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json;
       expect(page.approvals.length).toBeLessThanOrEqual(2);
       paged.push(...page.approvals.map((a: Json) => a.id));
       cursor = page.next;

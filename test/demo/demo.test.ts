@@ -54,6 +54,13 @@ describe('gaffer demo', () => {
     expect((await status(d, seeded.taskIds.awaitingApproval)).status).toBe('awaiting_approval');
     const failing = await status(d, seeded.taskIds.fixEscalates);
     expect(failing.status).toBe('escalated');
+    // Why, in one consistent story: the class read from node --test's output, the failing test by
+    // name at the head of the check's summary (a long log keeps only its tail, which is totals).
+    const why = failing.lastError as { classification: { failureClass: string; decidedBy: string; context: { failingTests: string[] } }; verification: { failing: { summary: string }[] } };
+    expect(failing.failureClass).toBe('test_fail');
+    expect(why.classification).toMatchObject({ failureClass: 'test_fail', decidedBy: 'validators' });
+    expect(why.classification.context.failingTests.length).toBeGreaterThan(0);
+    expect(why.verification.failing[0]!.summary.split('\n')[0]).toBe(`failing tests: ${why.classification.context.failingTests.join('; ')}`);
 
     // The passing fix was verified by its test, with the diff kept.
     const [passRun] = (await g.tasks.detail(seeded.taskIds.fixPasses)).attempts;

@@ -55,9 +55,18 @@ describe.each(testBackends())('configured classifier rules on $name', (backend) 
 });
 
 describe('classified()', () => {
-  it("keeps the executor's own class and records the classifier's view beside it", () => {
+  it("keeps the executor's own class, says so, and records the classifier's other answer beside it", () => {
     const out = classified({ status: 'failed', failureClass: 'budget_exceeded', error: { message: 'turn budget of 5 used up' } });
-    expect(out).toMatchObject({ failureClass: 'budget_exceeded', error: { classification: { decidedBy: 'executor' } } });
+    expect(out).toMatchObject({
+      failureClass: 'budget_exceeded',
+      error: { classification: { failureClass: 'budget_exceeded', confidence: 1, decidedBy: 'executor', classifierGuess: { failureClass: 'unknown' } } },
+    });
+    // A classification the executor brings (a verification's, read from the failing check) is kept whole.
+    const own = { failureClass: 'test_fail', confidence: 0.9, context: { errorCodes: [], failingTests: ['adds'], summary: 'adds failed' }, decidedBy: 'validators' };
+    expect(classified({ status: 'failed', failureClass: 'test_fail', error: { message: 'verification failed', classification: own } })).toMatchObject({ error: { classification: own } });
+    // One that disagrees with the executor's class is not trusted: the class decides.
+    const stale = classified({ status: 'failed', failureClass: 'lint_error', error: { message: 'x', classification: own } });
+    expect(stale).toMatchObject({ failureClass: 'lint_error', error: { classification: { failureClass: 'lint_error', decidedBy: 'executor' } } });
   });
 
   it('classifies a timed-out attempt as timeout and leaves successes alone', () => {
