@@ -33,7 +33,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .option('--data-dir <dir>', 'embedded data folder (GAFFER_DATA_DIR, default ./.gaffer)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true });
   registerServeCommands(program, io);
   registerDemoCommand(program, io);
   registerRunCommands(program, io);

@@ -96,6 +96,23 @@ export async function seedDemo(gaffer: Gaffer, options: { dataDir: string; model
   const profiles = ['demo-small', 'demo-large'];
   const workspace = { repo };
 
+  // fix-failing-test has a history, so the dashboard has two versions to compare: the first
+  // checked only the test, and an agent could have "fixed" it by editing the test itself.
+  const testsCheck = { type: 'command', name: 'tests', config: { argv: ['node', '--test', '{{input.test}}'] }, required: true };
+  await gaffer.specs.apply(
+    {
+      name: 'fix-failing-test',
+      description: 'Make a failing test pass, verified by running that test.',
+      executor: 'agent',
+      instructions: 'The test {{input.test}} fails. Make it pass.',
+      profiles,
+      workspace,
+      inputSchema: { type: 'object', required: ['test'], properties: { test: { type: 'string', description: 'the failing test file' } } },
+      budgets,
+      acceptance: { validators: [testsCheck], gate: 'all_pass' },
+    },
+    DEMO_PRINCIPAL,
+  );
   await gaffer.specs.apply(
     {
       name: 'fix-failing-test',
@@ -108,7 +125,7 @@ export async function seedDemo(gaffer: Gaffer, options: { dataDir: string; model
       budgets,
       acceptance: {
         validators: [
-          { type: 'command', name: 'tests', config: { argv: ['node', '--test', '{{input.test}}'] }, required: true },
+          testsCheck,
           { type: 'diff_limits', name: 'small-change', config: { maxFiles: 2, forbiddenPaths: ['test/**'] } },
         ],
         gate: 'all_pass',

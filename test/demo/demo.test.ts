@@ -44,6 +44,9 @@ describe('gaffer demo', () => {
     expect(execFileSync('git', ['-C', seeded.repo, 'log', '--oneline'], { encoding: 'utf8' })).toContain('textkit');
     expect(() => execFileSync('node', ['--test', 'test/slugify.test.js'], { cwd: seeded.repo, stdio: 'pipe' })).toThrow();
     expect((await g.specs.list()).map((s) => s.name).sort()).toEqual(['add-feature', 'fix-failing-test', 'lint-pass']);
+    // A spec with a history to compare: v2 added the check that the test itself is left alone.
+    const history = await g.specs.versions('fix-failing-test');
+    expect(history.map((v) => v.version)).toEqual([2, 1]);
     const profiles = await g.specs.listProfiles();
     expect(profiles.map((p) => p.name).sort()).toEqual(['demo-large', 'demo-small']);
     expect(profiles.every((p) => p.definition.description?.startsWith('DEMO MODEL') && p.definition.baseUrl === d.model!.baseUrl)).toBe(true);
