@@ -7,12 +7,12 @@
 import { z } from 'zod';
 import type { Approval } from '../approvals/approvals.js';
 import { APPROVAL_KINDS, APPROVAL_STATUSES, FAILURE_CLASSES, MODES, TASK_KINDS, TASK_STATUSES } from '../db/vocabulary.js';
-import { GafferError, isGafferError } from '../errors.js';
+import { GafferError } from '../errors.js';
 import type { Gaffer } from '../gaffer.js';
-import { getSpecVersionById, type ProfileVersionRecord, type SpecVersionRecord } from '../specs/specStore.js';
+import { versionRefs, type ProfileVersionRecord, type SpecVersionRecord, type VersionRef } from '../specs/specStore.js';
 import type { Task } from '../tasks/submitTask.js';
 import type { TaskEvent } from '../tasks/taskEvents.js';
-import { runView, toRunView } from './views.js';
+import { runView, toRunViews } from './views.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -112,12 +112,7 @@ export const taskView = z
   .describe('Task');
 export type TaskView = z.infer<typeof taskView>;
 
-export interface SpecRef {
-  name: string;
-  version: number;
-}
-
-export function toTaskView(t: Task, spec?: SpecRef): TaskView {
+export function toTaskView(t: Task, spec?: VersionRef): TaskView {
   return {
     id: t.id,
     kind: t.kind,
@@ -156,19 +151,8 @@ export function toTaskView(t: Task, spec?: SpecRef): TaskView {
 
 /** Task views with their spec names; one lookup per distinct spec version on the page. */
 export async function toTaskViews(gaffer: Gaffer, tasks: readonly Task[]): Promise<TaskView[]> {
-  const ids = [...new Set(tasks.map((t) => t.specVersionId).filter((id): id is string => id !== null))];
-  const refs = new Map<string, SpecRef>();
-  await Promise.all(
-    ids.map(async (id) => {
-      try {
-        const record = await getSpecVersionById(gaffer.resources, id);
-        refs.set(id, { name: record.name, version: record.version });
-      } catch (err) {
-        if (!isGafferError(err, 'SPEC_NOT_FOUND')) throw err;
-      }
-    }),
-  );
-  return tasks.map((t) => toTaskView(t, t.specVersionId ? refs.get(t.specVersionId) : undefined));
+  const refs = await versionRefs(gaffer.resources, { specVersionIds: tasks.map((t) => t.specVersionId) });
+  return tasks.map((t) => toTaskView(t, t.specVersionId ? refs.specs.get(t.specVersionId) : undefined));
 }
 
 export async function loadTaskView(gaffer: Gaffer, id: string): Promise<TaskView> {
@@ -240,7 +224,7 @@ export async function loadTaskDetail(gaffer: Gaffer, id: string): Promise<TaskDe
   const [task] = await toTaskViews(gaffer, [detail.task]);
   return {
     task: task!,
-    attempts: detail.attempts.map(toRunView),
+    attempts: await toRunViews(gaffer.resources, detail.attempts),
     dependsOn: detail.dependsOn,
     dependents: detail.dependents,
     approvals: detail.approvals.map(toApprovalView),

@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { FAILURE_CLASSES, RUN_STATUSES, TOKEN_SCOPES, VERDICTS } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
+import type { Resources } from '../resources.js';
 import type { Run } from '../runs/runs.js';
+import { versionRefs, type VersionRef } from '../specs/specStore.js';
 import { decodeCursor, encodeCursor } from '../util/ids.js';
 
 export const errorEnvelope = z
@@ -17,6 +19,8 @@ export const errorEnvelope = z
   })
   .describe('Error');
 
+const versionRefView = z.object({ name: z.string(), version: z.number().int() });
+
 export const runView = z
   .object({
     id: z.uuid(),
@@ -27,7 +31,9 @@ export const runView = z
     name: z.string().nullable(),
     agent: z.string().nullable(),
     specVersionId: z.uuid().nullable(),
+    spec: versionRefView.nullable().describe('the spec version a task attempt ran (null for runs outside tasks)'),
     profileVersionId: z.uuid().nullable(),
+    profile: versionRefView.nullable().describe('the profile (model) routing chose for the attempt; null until it chose, or with no profile'),
     status: z.enum(RUN_STATUSES),
     verdict: z.enum(VERDICTS).nullable(),
     failureClass: z.enum(FAILURE_CLASSES).nullable(),
@@ -49,7 +55,17 @@ export const runView = z
 
 export type RunView = z.infer<typeof runView>;
 
-export function toRunView(run: Run): RunView {
+/** Runs as the API shows them, with the names of their spec and profile versions (two queries). */
+export async function toRunViews(res: Resources, list: readonly Run[]): Promise<RunView[]> {
+  const refs = await versionRefs(res, { specVersionIds: list.map((r) => r.specVersionId), profileVersionIds: list.map((r) => r.profileVersionId) });
+  return list.map((run) => toRunView(run, refs));
+}
+
+export async function loadRunView(res: Resources, run: Run): Promise<RunView> {
+  return (await toRunViews(res, [run]))[0]!;
+}
+
+export function toRunView(run: Run, refs?: { specs: Map<string, VersionRef>; profiles: Map<string, VersionRef> }): RunView {
   return {
     id: run.id,
     parentRunId: run.parentRunId,
@@ -59,7 +75,9 @@ export function toRunView(run: Run): RunView {
     name: run.name,
     agent: run.agent,
     specVersionId: run.specVersionId,
+    spec: (run.specVersionId && refs?.specs.get(run.specVersionId)) || null,
     profileVersionId: run.profileVersionId,
+    profile: (run.profileVersionId && refs?.profiles.get(run.profileVersionId)) || null,
     status: run.status,
     verdict: run.verdict,
     failureClass: run.failureClass,

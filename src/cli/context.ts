@@ -10,7 +10,7 @@ import type { EventsPage, ReadEventsOptions } from '../events/readEvents.js';
 import { createGaffer, type Gaffer } from '../gaffer.js';
 import { silentLogger } from '../resources.js';
 import type { ListRunsInput } from '../runs/runs.js';
-import { toRunView, type RunView } from '../api/views.js';
+import { loadRunView, toRunViews, type RunView } from '../api/views.js';
 import { runningServer } from '../sdk/openGaffer.js';
 import { HttpTransport } from '../sdk/transport.js';
 import type { TokenScope } from '../db/vocabulary.js';
@@ -71,9 +71,9 @@ function localApi(gaffer: Gaffer): CliApi {
     via: gaffer.db.kind === 'pglite' ? `embedded database in ${gaffer.config.dataDir}` : 'server Postgres (DATABASE_URL)',
     listRuns: async (query) => {
       const page = await gaffer.runs.list(query);
-      return { runs: page.runs.map(toRunView), next: page.next };
+      return { runs: await toRunViews(gaffer.resources, page.runs), next: page.next };
     },
-    getRun: async (id) => toRunView(await gaffer.runs.get(id)),
+    getRun: async (id) => loadRunView(gaffer.resources, await gaffer.runs.get(id)),
     readEvents: (id, options) => gaffer.events.read(id, options),
     waitForEvents: (id, after, timeoutMs) => gaffer.events.waitFor(id, after, timeoutMs),
     createToken: (input) => gaffer.tokens.create(input),

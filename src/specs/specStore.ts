@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connection.js';
 import { profileVersions, profiles, specVersions, specs } from '../db/schema.js';
 import { GafferError, formatPath, validationError, type FieldIssue } from '../errors.js';
@@ -201,6 +201,42 @@ export async function getSpecVersionById(res: Resources, specVersionId: string):
   const row = rows[0];
   if (!row) throw new GafferError('SPEC_NOT_FOUND', `no spec version ${specVersionId}`);
   return specRecord(row.name, row.v);
+}
+
+/** A spec or profile version by name: what a person reads instead of a version id. */
+export interface VersionRef {
+  name: string;
+  version: number;
+}
+
+/**
+ * Names and versions of spec and profile versions by their ids, in two queries whatever the count
+ * (for lists of tasks and runs). Ids with no version are left out of the maps.
+ */
+export async function versionRefs(
+  res: Resources,
+  ids: { specVersionIds?: readonly (string | null)[]; profileVersionIds?: readonly (string | null)[] },
+): Promise<{ specs: Map<string, VersionRef>; profiles: Map<string, VersionRef> }> {
+  const unique = (list: readonly (string | null)[] = []): string[] => [...new Set(list.filter((id): id is string => id !== null && isUuid(id)))];
+  const specIds = unique(ids.specVersionIds);
+  const profileIds = unique(ids.profileVersionIds);
+  const db = res.db.drizzle;
+  const [specRows, profileRows] = await Promise.all([
+    specIds.length
+      ? db.select({ id: specVersions.id, name: specs.name, version: specVersions.version }).from(specVersions).innerJoin(specs, eq(specs.id, specVersions.specId)).where(inArray(specVersions.id, specIds))
+      : [],
+    profileIds.length
+      ? db
+          .select({ id: profileVersions.id, name: profiles.name, version: profileVersions.version })
+          .from(profileVersions)
+          .innerJoin(profiles, eq(profiles.id, profileVersions.profileId))
+          .where(inArray(profileVersions.id, profileIds))
+      : [],
+  ]);
+  return {
+    specs: new Map(specRows.map((r) => [r.id, { name: r.name, version: r.version }])),
+    profiles: new Map(profileRows.map((r) => [r.id, { name: r.name, version: r.version }])),
+  };
 }
 
 export async function getProfile(res: Resources, nameOrId: string, version?: number): Promise<ProfileVersionRecord> {

@@ -11,7 +11,7 @@ import { GafferError } from '../../errors.js';
 import type { Gaffer } from '../../gaffer.js';
 import { createRunSchema, finishRunSchema, listRunsSchema } from '../../runs/runs.js';
 import { principalName } from '../auth.js';
-import { errorEnvelope, eventView, runView, toRunView } from '../views.js';
+import { errorEnvelope, eventView, loadRunView, runView, toRunViews } from '../views.js';
 
 const runParams = z.object({ id: z.uuid() });
 const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope, 404: errorEnvelope };
@@ -54,7 +54,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
       },
       async (request, reply) => {
         const run = await gaffer.runs.create(request.body, principalName(request));
-        return reply.code(201).send(toRunView(run));
+        return reply.code(201).send(await loadRunView(gaffer.resources, run));
       },
     );
 
@@ -71,7 +71,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
       },
       async (request) => {
         const page = await gaffer.runs.list(request.query);
-        return { runs: page.runs.map(toRunView), next: page.next };
+        return { runs: await toRunViews(gaffer.resources, page.runs), next: page.next };
       },
     );
 
@@ -81,7 +81,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
         config: { permission: 'read' },
         schema: { tags: ['runs'], summary: 'Get a run', params: runParams, response: { 200: runView, ...errors } },
       },
-      async (request) => toRunView(await gaffer.runs.get(request.params.id)),
+      async (request) => loadRunView(gaffer.resources, await gaffer.runs.get(request.params.id)),
     );
 
     r.post(
@@ -202,7 +202,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
             response: { 200: runView, ...errors, 409: errorEnvelope },
           },
         },
-        async (request) => toRunView(await gaffer.runs.finish(request.params.id, request.body ?? {})),
+        async (request) => loadRunView(gaffer.resources, await gaffer.runs.finish(request.params.id, request.body ?? {})),
       );
     });
   };

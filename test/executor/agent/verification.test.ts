@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { buildServer } from '../../../src/api/server.js';
+import { loadTaskDetail } from '../../../src/api/taskViews.js';
 import { defaultExecutors } from '../../../src/executor/registry.js';
 import type { Gaffer } from '../../../src/gaffer.js';
 import type { Worker } from '../../../src/queue/worker.js';
@@ -236,6 +237,12 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     ]);
     const routing = (await eventsOf(attempts[1]!.id)).find((e) => e.type === 'decision' && (e.payload as { decisionType: string }).decisionType === 'routing')!;
     expect(routing.payload).toMatchObject({ output: { profile: strong, rule: 'override' } });
+    // The task's detail as the API shows it names each attempt's spec and profile version.
+    const view = await loadTaskDetail(gaffer, task.id);
+    expect(view.attempts.map((a) => [a.attempt, a.spec, a.profile])).toEqual([
+      [1, { name: `inbox-${backend.name}`, version: 1 }, { name: weak, version: 1 }],
+      [2, { name: `inbox-${backend.name}`, version: 1 }, { name: strong, version: 1 }],
+    ]);
     const log = (await gaffer.decisions.list({ taskId: task.id, type: 'escalation' })).decisions;
     expect(log.map((d) => (d.output as { status: string }).status)).toEqual(['resolved', 'acknowledged', 'open']);
   });
