@@ -150,3 +150,16 @@ export function pageOf<T extends { id: string }>(rows: T[], limit: number): { pa
   const page = rows.slice(0, limit);
   return { page, next: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
 }
+
+/** A point in time in a query: an ISO 8601 date-time with its offset, or a date (its midnight UTC). */
+export function timeQuery(description: string) {
+  return z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()])
+    .optional()
+    .describe(`${description}: 2026-12-01T09:00:00Z, or 2026-12-01 for that day's midnight UTC`);
+}
+
+/** The Date of a timeQuery value (a bare date is midnight UTC). */
+export function timeOf(value: string): Date {
+  return new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+}

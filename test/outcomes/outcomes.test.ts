@@ -115,5 +115,13 @@ describe.each(testBackends())('outcomes and stats on $name', (backend) => {
     const bad = await fetch(`${base}/stats?by=model`, { headers: { authorization: `Bearer ${viewer}` } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('by');
+    // A bare date is that day's midnight UTC; anything else names the field.
+    const today = new Date().toISOString().slice(0, 10);
+    const byDate = await fetch(`${base}/stats?by=day&since=${today}`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(byDate.status).toBe(200);
+    expect(((await byDate.json()) as { since: string }).since).toBe(`${today}T00:00:00.000Z`);
+    const badDate = await fetch(`${base}/stats?since=yesterday`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(badDate.status).toBe(400);
+    expect(((await badDate.json()) as { error: { message: string } }).error.message).toMatch(/^querystring\.since/);
   });
 });

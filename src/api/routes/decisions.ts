@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { MAX_DECISIONS_PAGE } from '../../decisions/decisions.js';
 import { STATS_GROUPINGS } from '../../outcomes/stats.js';
 import type { Gaffer } from '../../gaffer.js';
-import { errorEnvelope } from '../views.js';
+import { errorEnvelope, timeOf, timeQuery } from '../views.js';
 
 const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope };
 
@@ -16,7 +16,7 @@ export const listDecisionsQuery = z.strictObject({
   type: z.string().min(1).max(100).optional().describe('decisionType: routing, gate, refinement_cycle, retry, fallback, escalation, skip, or custom'),
   taskId: z.uuid().optional(),
   runId: z.uuid().optional(),
-  since: z.iso.datetime({ offset: true }).optional().describe('only decisions at or after this time'),
+  since: timeQuery('only decisions at or after this time'),
   limit: z.coerce.number().int().min(1).max(MAX_DECISIONS_PAGE).default(100),
   cursor: z.string().min(1).optional().describe('the `next` of the previous page'),
 });
@@ -55,7 +55,7 @@ export function decisionRoutes(gaffer: Gaffer): FastifyPluginAsync {
           ...(q.type ? { type: q.type } : {}),
           ...(q.taskId ? { taskId: q.taskId } : {}),
           ...(q.runId ? { runId: q.runId } : {}),
-          ...(q.since ? { since: new Date(q.since) } : {}),
+          ...(q.since ? { since: timeOf(q.since) } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
         });
       },
@@ -75,8 +75,8 @@ const statsFigures = {
 
 export const statsQuery = z.strictObject({
   by: z.enum(STATS_GROUPINGS).default('profile'),
-  since: z.iso.datetime({ offset: true }).optional().describe('default: 7 days before until'),
-  until: z.iso.datetime({ offset: true }).optional().describe('default: now'),
+  since: timeQuery('default: 7 days before until'),
+  until: timeQuery('default: now'),
 });
 
 /** GET /api/v1/stats: success rates and cost from outcomes, by profile, spec, failure class or day. */
@@ -104,7 +104,7 @@ export function statsRoutes(gaffer: Gaffer): FastifyPluginAsync {
       },
       async (request) => {
         const q = request.query;
-        return gaffer.stats({ by: q.by, ...(q.since ? { since: new Date(q.since) } : {}), ...(q.until ? { until: new Date(q.until) } : {}) });
+        return gaffer.stats({ by: q.by, ...(q.since ? { since: timeOf(q.since) } : {}), ...(q.until ? { until: timeOf(q.until) } : {}) });
       },
     );
   };
