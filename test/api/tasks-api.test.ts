@@ -315,6 +315,9 @@ describe.each(testBackends())('specs, tasks and approvals API on $name', (backen
       [open[1]!.id, 'acknowledged'],
     ]);
     expect(waiting.json.next).toBeNull();
+    // Each names its task's spec and how many attempts it had of those allowed.
+    expect(waiting.json.escalations[0].task).toEqual({ spec: { name: 'broken', version: 1 }, status: 'escalated', attempt: 1, maxAttempts: 1 });
+    expect((await call('GET', `/escalations/${open[2]!.id}`)).json.task).toMatchObject({ spec: { name: 'broken' }, status: 'cancelled' });
     const first = (await call('GET', '/escalations?limit=2')).json;
     expect(first.escalations.map((e: Json) => e.id)).toEqual([open[0]!.id, open[1]!.id]);
     const second = (await call('GET', `/escalations?limit=2&cursor=${first.next}`)).json;

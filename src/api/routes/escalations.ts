@@ -5,10 +5,13 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { ESCALATION_OPTIONS, ESCALATION_STATUSES, ESCALATION_TRIGGERS, FAILURE_CLASSES } from '../../db/vocabulary.js';
 import type { Escalation } from '../../escalations/escalations.js';
 import type { Gaffer } from '../../gaffer.js';
+import { tasks } from '../../db/schema.js';
+import { versionRefs } from '../../specs/specStore.js';
 import { principalName } from '../auth.js';
 import { cursorId, cursorQuery, errorEnvelope, pageOf, statusesQuery } from '../views.js';
 import { noteBody } from './tasks.js';
@@ -33,10 +36,32 @@ export const escalationView = z.object({
   resolvedBy: z.string().nullable(),
   resolution: z.enum(ESCALATION_OPTIONS).nullable(),
   note: z.string().nullable(),
+  task: z
+    .object({ spec: z.object({ name: z.string(), version: z.number().int() }).nullable(), status: z.string(), attempt: z.number().int(), maxAttempts: z.number().int() })
+    .nullable()
+    .describe('the escalated task now: its spec version, status, and attempts used of those allowed'),
 });
 export type EscalationView = z.infer<typeof escalationView>;
 
-export function toEscalationView(e: Escalation): EscalationView {
+/** Escalations as the API shows them, each with its task's summary (three queries per list). */
+export async function toEscalationViews(gaffer: Gaffer, list: readonly Escalation[]): Promise<EscalationView[]> {
+  const ids = [...new Set(list.map((e) => e.taskId))];
+  const rows = ids.length
+    ? await gaffer.db.drizzle
+        .select({ id: tasks.id, specVersionId: tasks.specVersionId, status: tasks.status, attempt: tasks.attempt, maxAttempts: tasks.maxAttempts })
+        .from(tasks)
+        .where(inArray(tasks.id, ids))
+    : [];
+  const refs = await versionRefs(gaffer.resources, { specVersionIds: rows.map((r) => r.specVersionId) });
+  const byId = new Map(rows.map((r) => [r.id, { spec: (r.specVersionId && refs.specs.get(r.specVersionId)) || null, status: r.status, attempt: r.attempt, maxAttempts: r.maxAttempts }]));
+  return list.map((e) => ({ ...toEscalationView(e), task: byId.get(e.taskId) ?? null }));
+}
+
+export async function loadEscalationView(gaffer: Gaffer, e: Escalation): Promise<EscalationView> {
+  return (await toEscalationViews(gaffer, [e]))[0]!;
+}
+
+function toEscalationView(e: Escalation): Omit<EscalationView, 'task'> {
   return {
     id: e.id,
     taskId: e.taskId,
@@ -85,19 +110,19 @@ export function escalationRoutes(gaffer: Gaffer): FastifyPluginAsync {
       async (request) => {
         const { cursor, limit, ...filter } = request.query;
         const { page, next } = pageOf(await gaffer.escalations.list({ ...filter, limit: limit + 1, before: cursorId(cursor) }), limit);
-        return { escalations: page.map(toEscalationView), next };
+        return { escalations: await toEscalationViews(gaffer, page), next };
       },
     );
     r.get(
       '/escalations/:id',
       { config: { permission: 'read' }, schema: { tags: ['escalations'], summary: 'One escalation with its evidence and options', params, response: { 200: escalationView, ...errors } } },
-      async (request) => toEscalationView(await gaffer.escalations.get(request.params.id)),
+      async (request) => loadEscalationView(gaffer, await gaffer.escalations.get(request.params.id)),
     );
     r.post(
       '/escalations/:id/ack',
       { config: { permission: 'operate' }, schema: { tags: ['escalations'], summary: 'Acknowledge: someone is on it', params, body: noteBody, response: { 200: escalationView, ...errors } } },
       async (request) =>
-        toEscalationView(await gaffer.escalations.acknowledge({ id: request.params.id, principal: principalName(request) ?? 'api', ...(request.body?.note ? { note: request.body.note } : {}) })),
+        loadEscalationView(gaffer, await gaffer.escalations.acknowledge({ id: request.params.id, principal: principalName(request) ?? 'api', ...(request.body?.note ? { note: request.body.note } : {}) })),
     );
     r.post(
       '/escalations/:id/resolve',
@@ -118,14 +143,14 @@ export function escalationRoutes(gaffer: Gaffer): FastifyPluginAsync {
           principal: principalName(request) ?? 'api',
           ...(request.body.note ? { note: request.body.note } : {}),
         });
-        return { escalation: toEscalationView(escalation), task: { id: task.id, status: task.status } };
+        return { escalation: await loadEscalationView(gaffer, escalation), task: { id: task.id, status: task.status } };
       },
     );
     r.post(
       '/escalations/:id/dismiss',
       { config: { permission: 'operate' }, schema: { tags: ['escalations'], summary: 'Dismiss: nothing more is tried; the task ends failed', params, body: noteBody, response: { 200: escalationView, ...errors } } },
       async (request) =>
-        toEscalationView(await gaffer.escalations.dismiss({ id: request.params.id, principal: principalName(request) ?? 'api', ...(request.body?.note ? { note: request.body.note } : {}) })),
+        loadEscalationView(gaffer, await gaffer.escalations.dismiss({ id: request.params.id, principal: principalName(request) ?? 'api', ...(request.body?.note ? { note: request.body.note } : {}) })),
     );
   };
 }

@@ -9,7 +9,7 @@
  * database directly it is recorded as the OS user (like approvals).
  */
 import { Option, type Command } from 'commander';
-import { toEscalationView, type EscalationView } from '../../api/routes/escalations.js';
+import { loadEscalationView, toEscalationViews, type EscalationView } from '../../api/routes/escalations.js';
 import { ESCALATION_OPTIONS, ESCALATION_STATUSES, type EscalationOption, type EscalationStatus } from '../../db/vocabulary.js';
 import { table } from '../format.js';
 import type { CliIo } from '../io.js';
@@ -54,7 +54,7 @@ export function registerEscalationCommands(program: Command, io: CliIo): void {
     .action(async (opts: { status?: EscalationStatus; task?: string; json?: boolean }) => {
       const list = await withApi(program, (api) =>
         api.call<EscalationView[]>({
-          local: async (gaffer) => (await gaffer.escalations.list({ ...(opts.status ? { status: opts.status } : {}), ...(opts.task ? { taskId: opts.task } : {}) })).map(toEscalationView),
+          local: async (gaffer) => toEscalationViews(gaffer, await gaffer.escalations.list({ ...(opts.status ? { status: opts.status } : {}), ...(opts.task ? { taskId: opts.task } : {}) })),
           remote: async (http) => {
             const q = new URLSearchParams();
             if (opts.status) q.set('status', opts.status);
@@ -76,7 +76,7 @@ export function registerEscalationCommands(program: Command, io: CliIo): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       const e = await withApi(program, (api) =>
         api.call<EscalationView>({
-          local: async (gaffer) => toEscalationView(await gaffer.escalations.get(id)),
+          local: async (gaffer) => loadEscalationView(gaffer, await gaffer.escalations.get(id)),
           remote: async (http) => (await http.request('GET', `/escalations/${id}`)) as EscalationView,
         }),
       );
@@ -95,7 +95,7 @@ export function registerEscalationCommands(program: Command, io: CliIo): void {
           api.call<EscalationView>({
             local: async (gaffer) => {
               const input = { id, principal: localPrincipal(), ...(opts.note ? { note: opts.note } : {}) };
-              return toEscalationView(action === 'ack' ? await gaffer.escalations.acknowledge(input) : await gaffer.escalations.dismiss(input));
+              return loadEscalationView(gaffer, action === 'ack' ? await gaffer.escalations.acknowledge(input) : await gaffer.escalations.dismiss(input));
             },
             remote: async (http) => (await http.request('POST', `/escalations/${id}/${action}`, opts.note ? { note: opts.note } : {})) as EscalationView,
           }),
@@ -116,7 +116,7 @@ export function registerEscalationCommands(program: Command, io: CliIo): void {
         api.call<{ escalation: EscalationView; task: { id: string; status: string } }>({
           local: async (gaffer) => {
             const r = await gaffer.escalations.resolve({ id, option: opts.option, principal: localPrincipal(), ...(opts.note ? { note: opts.note } : {}) });
-            return { escalation: toEscalationView(r.escalation), task: { id: r.task.id, status: r.task.status } };
+            return { escalation: await loadEscalationView(gaffer, r.escalation), task: { id: r.task.id, status: r.task.status } };
           },
           remote: async (http) =>
             (await http.request('POST', `/escalations/${id}/resolve`, { option: opts.option, ...(opts.note ? { note: opts.note } : {}) })) as {
