@@ -95,7 +95,7 @@ export async function openEscalation(
       decisionType: 'escalation',
       inputs: { trigger: input.trigger, failureClass: input.failureClass, attempts: task.attempt },
       output: { escalationId: id, status: 'open', options: options.map((o) => o.option) },
-      reason: TRIGGER_REASONS[input.trigger],
+      reason: triggerReason(input.trigger, task),
     },
     input.principal,
   );
@@ -103,11 +103,12 @@ export async function openEscalation(
   return row!;
 }
 
-const TRIGGER_REASONS: Record<EscalationTrigger, string> = {
-  retries_exhausted: 'every attempt (and any fallback) failed',
-  no_retry_class: 'its failure class is not retried automatically',
-  no_progress: 'the last attempt failed the same checks the same way as the one before',
-};
+/** Why the task is in the inbox, in words that fit its attempts. */
+function triggerReason(trigger: EscalationTrigger, task: Task): string {
+  if (trigger === 'no_retry_class') return `attempt ${task.attempt} failed with a failure class that is not retried automatically`;
+  if (trigger === 'no_progress') return `attempt ${task.attempt} failed the same checks the same way as the one before`;
+  return task.maxAttempts <= 1 ? 'the attempt failed and the spec allows no retries' : `all ${task.attempt} attempts failed`;
+}
 
 async function offeredOptions(tx: Executor, task: Task, spec: SpecDefinition | undefined, runId: string | null): Promise<OfferedOption[]> {
   const options: OfferedOption[] = [];

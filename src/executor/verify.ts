@@ -139,7 +139,7 @@ function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[]): Failing
     : '';
   const text = parts.join('\n');
   const room = FAILING_SUMMARY_CHARS - (headline ? headline.length + 1 : 0);
-  const body = text.length > room ? `…${text.slice(-room)}` : text || JSON.stringify(r.evidence).slice(0, room);
+  const body = text.length > room ? `…${tailLines(text, room)}` : text || JSON.stringify(r.evidence).slice(0, room);
   const summary = headline ? `${headline}\n${body}` : body;
   // Durations, temp paths and hex ids change between identical failures; they are not progress.
   const normalised = summary
@@ -148,6 +148,14 @@ function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[]): Failing
     .replace(/\b[0-9a-f]{12,}\b/g, '<id>');
   const signature = createHash('sha256').update(`${r.validator}\0${r.verdict}\0${normalised}`).digest('hex').slice(0, 16);
   return { validator: r.validator, type: r.type, verdict: r.verdict as 'failed' | 'error', summary, signature };
+}
+
+/** The last `chars` characters of text, starting at a line's start when one is near (not mid-path). */
+function tailLines(text: string, chars: number): string {
+  const tail = text.slice(-chars);
+  if (text[text.length - chars - 1] === '\n') return tail;
+  const newline = tail.indexOf('\n');
+  return newline !== -1 && newline < 200 ? tail.slice(newline + 1) : tail;
 }
 
 /** The failure class of a verdict that is not passed, from the first check that did not pass. */

@@ -6,7 +6,7 @@ import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { execRows } from '../db/connection.js';
 import { approvals, runs, taskDependencies, tasks } from '../db/schema.js';
-import { TASK_STATUSES } from '../db/vocabulary.js';
+import { TASK_KINDS, TASK_STATUSES, type TaskKind } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
 import type { Resources } from '../resources.js';
 import { parseInput } from '../runs/runs.js';
@@ -25,7 +25,7 @@ export const listTasksSchema = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
   specId: z.uuid().optional(),
   scheduleId: z.uuid().optional(),
-  kind: z.enum(['work', 'reminder']).optional(),
+  kind: z.enum(TASK_KINDS).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().optional(),
 });
@@ -54,7 +54,7 @@ export async function listTasks(res: Resources, raw: ListTasksInput = {}): Promi
 }
 
 /** How many tasks are in each status (every status listed, zeros included), by kind when given. */
-export async function countTasks(res: Resources, kind?: 'work' | 'reminder' | 'delivery'): Promise<Record<(typeof TASK_STATUSES)[number], number>> {
+export async function countTasks(res: Resources, kind?: TaskKind): Promise<Record<(typeof TASK_STATUSES)[number], number>> {
   const rows = await res.db.drizzle
     .select({ status: tasks.status, n: sql<number>`count(*)::int` })
     .from(tasks)

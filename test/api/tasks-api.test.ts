@@ -296,6 +296,13 @@ describe.each(testBackends())('specs, tasks and approvals API on $name', (backen
     expect(badStatus.status).toBe(400);
     expect(badStatus.json.error.message).toMatch(/^querystring\.status/);
     expect((await call('GET', '/tasks?cursor=nonsense')).json.error.code).toBe('INVALID_CURSOR');
+    // Every kind filters, deliveries (webhook notifications) included.
+    for (const kind of ['work', 'reminder', 'delivery']) {
+      const byKind = await call('GET', `/tasks?kind=${kind}&limit=500`);
+      expect(byKind.status).toBe(200);
+      expect(byKind.json.tasks.every((t: Json) => t.kind === kind)).toBe(true);
+    }
+    expect((await call('GET', '/tasks?kind=work&limit=500')).json.tasks.map((t: Json) => t.id)).toEqual(expect.arrayContaining(ids));
   });
 
   it('lists approvals and the escalation inbox by several statuses, page by page', async () => {

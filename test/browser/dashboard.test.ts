@@ -79,6 +79,9 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
 
   async function signIn(p: Page, token: string): Promise<void> {
     await p.goto(demo.server.url);
+    await p.getByLabel('Token').waitFor();
+    // The sign-in page starts in the token field.
+    expect(await p.evaluate('document.activeElement && document.activeElement.id')).toBe('token');
     await p.getByLabel('Token').fill(token);
     await p.getByRole('button', { name: 'Sign in' }).click();
   }
@@ -147,23 +150,56 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     expect(await page.getByTestId('attempt').count()).toBe(2);
   });
 
-  it('resolves the escalation with a stronger profile and shows the new attempt passing', async (ctx) => {
+  it('acknowledges the escalation in the inbox, then retries it with a stronger profile from the task page', async (ctx) => {
     const taskId = demo.seeded!.taskIds.fixEscalates;
     await page.getByRole('link', { name: 'Escalations', exact: true }).first().click();
     const card = page.getByTestId('escalation').filter({ hasText: taskId });
     await card.waitFor({ timeout: STATE_MS });
+    // The spec allows one attempt: nothing was retried, and the card does not say "retries exhausted".
+    await expect.poll(() => card.locator('h2').textContent()).toContain('no retries allowed by the spec');
+    // The card names the spec from the escalation itself; the input is read when it is opened.
+    expect(await card.innerText()).toContain('fix-failing-test v2');
+    await card.locator('summary', { hasText: 'Input' }).click();
+    await expect.poll(() => card.innerText(), { timeout: STATE_MS }).toContain('test/slugify.test.js');
     await shot(ctx, page, '05-escalations');
-    await card.getByLabel('Option').selectOption('retry_stronger');
-    await card.getByLabel('Note').fill('the small model stripped the capitals');
-    await card.getByRole('button', { name: 'Resolve' }).click();
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => card.locator('.card-head [data-status]').getAttribute('data-status'), { timeout: STATE_MS }).toBe('acknowledged');
 
-    await page.goto(`${demo.server.url}/#/tasks/${taskId}`);
+    // The task page says why it failed in words, and offers the same decision in place.
+    await card.getByRole('link', { name: taskId }).click();
+    await page.waitForURL(/#\/tasks\//);
+    const error = page.getByTestId('outcome-error');
+    await error.waitFor({ timeout: STATE_MS });
+    const errorText = await error.innerText();
+    expect(errorText).toContain("verification failed: required validator 'tests' failed");
+    expect(errorText).toContain('test_fail');
+    expect(errorText).toContain('slugify joins words with single dashes');
+    // The whole JSON is there, folded: nothing of it shows until "Raw JSON" is opened.
+    expect(await error.locator('details.raw').getAttribute('open')).toBeNull();
+    expect(await page.locator('main').innerText()).not.toMatch(/"(message|verification|failing|classification)":/);
+    // The focus moved to the new page's heading (keyboard and screen-reader users start there).
+    expect(await page.evaluate(FOCUSED_TEXT)).toMatch(/^Task /);
+    const inPlace = page.getByTestId('escalation');
+    expect(await inPlace.count()).toBe(1);
+    await shot(ctx, page, '06a-task-escalated');
+    await inPlace.getByLabel('Option').selectOption('retry_stronger');
+    await inPlace.getByLabel('Note').fill('the small model stripped the capitals');
+    await inPlace.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByTestId('escalation-notice').waitFor({ timeout: STATE_MS });
+    expect(await page.getByTestId('escalation-notice').textContent()).toContain('Resolved with retry_stronger');
+
+    // The new attempt appears on the same page and passes; the log shows both attempts' starts.
     await expect.poll(() => page.getByTestId('attempt').count(), { timeout: STATE_MS }).toBe(2);
-    await expect.poll(() => page.getByTestId('task-status').textContent(), { timeout: STATE_MS }).toBe('succeeded');
+    await expect.poll(() => page.getByTestId('task-status').getAttribute('data-status'), { timeout: STATE_MS }).toBe('succeeded');
     await expect.poll(() => page.getByTestId('attempt').nth(1).textContent(), { timeout: STATE_MS }).toContain('succeeded');
+    expect(await page.getByTestId('log-attempt').count()).toBe(2);
+    // Each attempt names the profile it ran on: the retry ran on the stronger one.
+    expect(await page.getByTestId('attempt').nth(0).locator('[data-label=Profile]').textContent()).toContain('demo-small');
+    expect(await page.getByTestId('attempt').nth(1).locator('[data-label=Profile]').textContent()).toContain('demo-large');
+    expect(await page.getByTestId('escalation').count()).toBe(0);
     await shot(ctx, page, '06-task-retried');
     const [escalation] = await demo.server.gaffer.escalations.list({ taskId });
-    expect(escalation).toMatchObject({ status: 'resolved', resolution: 'retry_stronger' });
+    expect(escalation).toMatchObject({ status: 'resolved', resolution: 'retry_stronger', acknowledgedBy: expect.stringContaining('admin') });
   });
 
   it('opens a run timeline and expands a model call to its messages and the diff', async (ctx) => {
@@ -224,7 +260,7 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
         await viewer.locator('main').waitFor();
         if (route === '#/approvals') await viewer.getByTestId('approval').filter({ hasText: task.id }).waitFor();
         if (route === '#/schedules') await viewer.getByTestId('schedule').first().waitFor();
-        if (route.startsWith('#/tasks/')) await expect.poll(() => viewer.getByTestId('task-status').textContent()).toBe('awaiting_approval');
+        if (route.startsWith('#/tasks/')) await expect.poll(() => viewer.getByTestId('task-status').textContent()).toBe('awaiting approval');
         expect(await viewer.getByRole('button', { name: forbidden }).count(), route).toBe(0);
       }
       await shot(ctx, viewer, '08-viewer-approvals');
@@ -238,6 +274,50 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     } finally {
       await viewer.close();
     }
+  });
+
+  it('asks again before rejecting an approval; approving stays one click', async (ctx) => {
+    const { task } = await demo.server.gaffer.tasks.submit({ spec: 'add-feature', input: { request: 'Add reverseWords(text).', test: 'test/reverseWords.test.js' } });
+    await page.goto(`${demo.server.url}/#/approvals`);
+    const card = page.getByTestId('approval').filter({ hasText: task.id });
+    await card.waitFor({ timeout: STATE_MS });
+    // What is to be approved shows up front, not only in a folded JSON.
+    expect(await card.innerText()).toContain('Add reverseWords(text).');
+    await card.getByRole('button', { name: 'Reject', exact: true }).click();
+    // The first click only asks: nothing is decided yet.
+    await card.getByRole('button', { name: 'Reject task' }).waitFor();
+    expect((await demo.server.gaffer.tasks.get(task.id)).status).toBe('awaiting_approval');
+    await shot(ctx, page, '08c-reject-confirm');
+    await card.getByRole('button', { name: 'Keep it' }).click();
+    await card.getByRole('button', { name: 'Reject', exact: true }).click();
+    await card.getByRole('button', { name: 'Reject task' }).click();
+    await card.waitFor({ state: 'detached', timeout: STATE_MS });
+    expect((await demo.server.gaffer.tasks.get(task.id)).status).toBe('rejected');
+  });
+
+  it('shows one clear "not found" panel for ids and names that name nothing', async (ctx) => {
+    const cases: [string, string][] = [
+      ['#/tasks/does-not-exist', 'No task with id does-not-exist'],
+      ['#/tasks/01a238e5-0000-7000-8000-000000000000', 'No task with id 01a238e5-0000-7000-8000-000000000000'],
+      ['#/runs/01a238e5-0000-7000-8000-000000000000', 'No run with id 01a238e5-0000-7000-8000-000000000000'],
+      ['#/runs/01a238e5-0000-0000-0000-000000000000', 'No run with id'],
+      ['#/specs/nope', 'No spec named nope'],
+      ['#/profiles/nope', 'No profile named nope'],
+      ['#/approvals/x', 'There is no page at /approvals/x'],
+      ['#/nowhere', 'There is no page at /nowhere'],
+    ];
+    for (const [route, says] of cases) {
+      await page.goto(`${demo.server.url}/${route}`);
+      const panel = page.getByTestId('not-found');
+      await panel.waitFor({ timeout: STATE_MS });
+      expect(await panel.innerText(), route).toContain(says);
+      // One heading, no second copy of the error, nothing under the panel.
+      expect(await page.locator('main h1').allTextContents(), route).toEqual(['Not found']);
+      expect(await page.getByRole('alert').count(), route).toBe(0);
+      expect(await page.getByRole('button', { name: /Load more/ }).count(), route).toBe(0);
+      expect(await panel.getByRole('link').count(), route).toBe(1);
+    }
+    await shot(ctx, page, '11-not-found');
   });
 
   it('works from the keyboard and on a narrow screen', async (ctx) => {
@@ -254,8 +334,10 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
       }
       await shot(ctx, narrow, '09-narrow-task');
 
-      // Keyboard: the first Tab reaches the skip link; Tab moves to the nav; Enter follows a link.
+      // Keyboard: on a freshly loaded page the first Tab reaches the skip link; Tab moves to the
+      // nav; Enter follows a link, and the focus lands on the new page's heading.
       await narrow.goto(`${demo.server.url}/#/`);
+      await narrow.reload();
       await narrow.getByTestId('whoami').waitFor();
       await narrow.keyboard.press('Tab');
       expect(await narrow.evaluate(FOCUSED_TEXT)).toMatch(/skip/i);
@@ -267,6 +349,7 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
       expect(reached).toBe('Escalations');
       await narrow.keyboard.press('Enter');
       await narrow.waitForURL(/#\/escalations/);
+      await expect.poll(() => narrow.evaluate(FOCUSED_TEXT)).toBe('Escalations');
       await shot(ctx, narrow, '10-keyboard-escalations');
     } finally {
       await narrow.close();

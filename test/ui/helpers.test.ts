@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SseParser, parseSse } from '../../ui/src/lib/sseFrames.js';
 import { diffJson } from '../../ui/src/lib/jsonDiff.js';
 import { classifyDiffLine, diffStats, parseDiff } from '../../ui/src/lib/diffLines.js';
-import { duration, relativeTime, usd, percent, shortId } from '../../ui/src/lib/format.js';
+import { duration, excerpt, relativeTime, usd, percent, shortId, zoneLabel } from '../../ui/src/lib/format.js';
 import { fillDays, sinceDays } from '../../ui/src/lib/series.js';
 import { parseRoute } from '../../ui/src/lib/routes.js';
 
@@ -55,9 +55,23 @@ describe('format', () => {
     expect(duration(125_000)).toBe('2 min 05 s');
     expect(duration(3_780_000)).toBe('1 h 03 min');
     expect(usd(0.000144)).toBe('$0.000144');
-    expect(usd(0.0283)).toBe('$0.03');
+    expect(usd(0.0283)).toBe('$0.0283');
+    expect(usd(0.02414)).toBe('$0.0241');
+    expect(usd(0.5)).toBe('$0.5');
+    expect(usd(0.9996)).toBe('$1.00');
     expect(usd(12.5)).toBe('$12.50');
     expect(usd(2.13e-5)).toBe('$0.0000213');
+    expect(usd(3e-9)).toBe('$0.000000003');
+    expect(usd(0)).toBe('$0');
+    expect(usd(null)).toBe('—');
+    expect(zoneLabel(0)).toBe('UTC');
+    expect(zoneLabel(60)).toBe('UTC+01:00');
+    expect(zoneLabel(-330)).toBe('UTC-05:30');
+    // A check's output: its first line; a text the server cut keeps one leading "…" and gets no second.
+    expect(excerpt('failing tests: a; b\n…stdout')).toBe('failing tests: a; b');
+    expect(excerpt('\n……s: 7.7\nmore')).toBe('…s: 7.7');
+    expect(excerpt(`…${'x'.repeat(50)}`, 10)).toBe(`…${'x'.repeat(9)}`);
+    expect(excerpt('y'.repeat(50), 10)).toBe(`${'y'.repeat(9)}…`);
     expect(percent(0.6667)).toBe('66.7%');
     expect(percent(1)).toBe('100%');
     expect(shortId('01a202e3-1a84-74a4-9a5e-daa75bc38b63')).toBe('daa75bc38b63');

@@ -5,40 +5,12 @@
  * the app is told (onUnauthorized) and goes back to the sign-in form with that message.
  * Permissions are the server's to decide; the page only hides what a scope cannot do.
  */
+import { ApiError } from './lib/apiError.js';
 import type { Principal } from './types.js';
 
+export { ApiError, errorMessage, isMissing } from './lib/apiError.js';
+
 export const TOKEN_KEY = 'gaffer.token';
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  /** Reads the error envelope of a failed response (or says what came instead). */
-  static async from(res: Response): Promise<ApiError> {
-    const text = await res.text().catch(() => '');
-    try {
-      const body = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
-      if (body.error?.message) return new ApiError(res.status, body.error.code ?? 'ERROR', body.error.message, body.error.details);
-    } catch {
-      // not JSON: fall through
-    }
-    return new ApiError(res.status, 'HTTP_ERROR', `${res.status} ${res.statusText || 'error'}${text ? `: ${text.slice(0, 200)}` : ''}`);
-  }
-}
-
-/** The message to show for anything thrown by a request. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.status === 403 ? `Not allowed: ${err.message}` : err.message;
-  if (err instanceof Error) return err.message === 'Failed to fetch' ? 'The server cannot be reached.' : err.message;
-  return String(err);
-}
 
 export const tokenStore = {
   get: (): string | null => {

@@ -76,6 +76,9 @@ export interface Run {
   agent: string | null;
   specVersionId: string | null;
   profileVersionId: string | null;
+  /** The spec and profile versions by name (null when the run has none). */
+  spec: VersionRef | null;
+  profile: VersionRef | null;
   status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'lost';
   verdict: string | null;
   failureClass: string | null;
@@ -198,6 +201,14 @@ export interface Escalation {
   resolvedBy: string | null;
   resolution: string | null;
   note: string | null;
+  /** The escalated task now (null if it is gone). */
+  task: { spec: VersionRef | null; status: string; attempt: number; maxAttempts: number } | null;
+}
+
+/** A spec or profile version by name. */
+export interface VersionRef {
+  name: string;
+  version: number;
 }
 
 export interface Schedule {

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TASK_STATUSES } from '../../db/vocabulary.js';
+import { TASK_KINDS, TASK_STATUSES } from '../../db/vocabulary.js';
 import type { Gaffer } from '../../gaffer.js';
 import { submitTaskSchema } from '../../tasks/submitTask.js';
 import { listTasksSchema } from '../../tasks/tasks.js';
@@ -94,7 +94,7 @@ export function taskRoutes(gaffer: Gaffer): FastifyPluginAsync {
         schema: {
           tags: ['tasks'],
           summary: 'How many tasks are in each status',
-          querystring: z.strictObject({ kind: z.enum(['work', 'reminder', 'delivery']).optional().describe('only tasks of this kind') }),
+          querystring: z.strictObject({ kind: z.enum(TASK_KINDS).optional().describe('only tasks of this kind') }),
           response: {
             200: z.object({ counts: z.record(z.enum(TASK_STATUSES), z.number().int()), total: z.number().int() }),
             ...errors,

@@ -245,6 +245,7 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     ]);
     const log = (await gaffer.decisions.list({ taskId: task.id, type: 'escalation' })).decisions;
     expect(log.map((d) => (d.output as { status: string }).status)).toEqual(['resolved', 'acknowledged', 'open']);
+    expect(log.at(-1)!.reason).toBe('the attempt failed and the spec allows no retries');
   });
 
   it('stops retrying when an attempt fails the same checks the same way as the one before', async () => {

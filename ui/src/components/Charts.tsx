@@ -59,7 +59,21 @@ export function RunsChart({ points }: { points: DayPoint[] }) {
   );
 }
 
-/** Success rate per day as a line (days without runs leave a gap). */
+/** Where a point's value label sits over the plot, in percent of its box; kept inside the box. */
+function labelStyle(i: number, n: number, rate: number): Record<string, string> {
+  const x = ((i + 0.5) / n) * 100;
+  const y = ((H - 2 - rate * (H - 4)) / H) * 100;
+  const tx = x > 85 ? '-100%' : x < 15 ? '0%' : '-50%';
+  // Above the point, or below it when the point is near the top edge.
+  const ty = y < 25 ? '35%' : '-135%';
+  return { left: `${x}%`, top: `${y}%`, transform: `translate(${tx}, ${ty})` };
+}
+
+/**
+ * Success rate per day as a line (days without runs leave a gap). The latest day's value is
+ * written beside its point, so one day of data still reads as a number, not as a dot under an
+ * axis label; the scale (0–100%) is said in the caption.
+ */
 export function RateChart({ points }: { points: DayPoint[] }) {
   const segments: string[][] = [[]];
   points.forEach((p, i) => {
@@ -70,31 +84,40 @@ export function RateChart({ points }: { points: DayPoint[] }) {
     segments[segments.length - 1]?.push(`${i * W + W / 2},${H - 2 - p.successRate * (H - 4)}`);
   });
   const known = points.filter((p) => p.successRate !== null);
+  const last = known[known.length - 1];
+  const lastIndex = last ? points.indexOf(last) : -1;
   const label = `Success rate per day: ${known.map((p) => `${dayLabel(p.day)} ${percent(p.successRate)}`).join(', ') || 'no finished runs'}.`;
   return (
     <figure class="chart">
-      <div class="chart-max" aria-hidden="true">
-        100%
+      <div class="plot">
+        <svg viewBox={`0 0 ${points.length * W} ${H}`} preserveAspectRatio="none" role="img" aria-label={label}>
+          <line x1="0" x2={points.length * W} y1={H / 2} y2={H / 2} class="grid" />
+          <line x1="0" x2={points.length * W} y1={H - 0.5} y2={H - 0.5} class="baseline" />
+          {segments
+            .filter((s) => s.length > 1)
+            .map((s, i) => (
+              <polyline key={i} points={s.join(' ')} class="rate-line" vector-effect="non-scaling-stroke" />
+            ))}
+          {points.map((p, i) =>
+            p.successRate === null ? null : (
+              <g key={p.day}>
+                <title>{`${dayLabel(p.day)}: ${percent(p.successRate)} of ${p.runs} runs`}</title>
+                <line x1={i * W + W / 2} x2={i * W + W / 2} y1={H - 2 - p.successRate * (H - 4)} y2={H - 2 - p.successRate * (H - 4)} class="rate-dot" vector-effect="non-scaling-stroke" />
+                <rect x={i * W} width={W} y="0" height={H} class="hit" />
+              </g>
+            ),
+          )}
+        </svg>
+        {last && last.successRate !== null ? (
+          <span class="point-label num" aria-hidden="true" data-testid="rate-label" style={labelStyle(lastIndex, points.length, last.successRate)}>
+            {percent(last.successRate)}
+          </span>
+        ) : null}
       </div>
-      <svg viewBox={`0 0 ${points.length * W} ${H}`} preserveAspectRatio="none" role="img" aria-label={label}>
-        <line x1="0" x2={points.length * W} y1={H / 2} y2={H / 2} class="grid" />
-        <line x1="0" x2={points.length * W} y1={H - 0.5} y2={H - 0.5} class="baseline" />
-        {segments
-          .filter((s) => s.length > 1)
-          .map((s, i) => (
-            <polyline key={i} points={s.join(' ')} class="rate-line" vector-effect="non-scaling-stroke" />
-          ))}
-        {points.map((p, i) =>
-          p.successRate === null ? null : (
-            <g key={p.day}>
-              <title>{`${dayLabel(p.day)}: ${percent(p.successRate)} of ${p.runs} runs`}</title>
-              <line x1={i * W + W / 2} x2={i * W + W / 2} y1={H - 2 - p.successRate * (H - 4)} y2={H - 2 - p.successRate * (H - 4)} class="rate-dot" vector-effect="non-scaling-stroke" />
-              <rect x={i * W} width={W} y="0" height={H} class="hit" />
-            </g>
-          ),
-        )}
-      </svg>
       <Axis points={points} />
+      <figcaption class="legend">
+        {last ? `${dayLabel(last.day)}: ${percent(last.successRate)} of ${last.runs} run${last.runs === 1 ? '' : 's'}` : 'No finished runs'} · scale 0–100%, dashed line 50%
+      </figcaption>
     </figure>
   );
 }

@@ -260,7 +260,7 @@ function ValidatorResult({ p }: { p: P }) {
         <span class="chip">{duration(num(p.durationMs))}</span>
       </summary>
       <div class="detail-body">
-        {str(explanation) ? <p>{str(explanation)}</p> : null}
+        {str(explanation) ? <p class="wrap">{str(explanation)}</p> : null}
         {Array.isArray(argv) ? (
           <p class="mono small">
             $ {(argv as unknown[]).map(String).join(' ')}
@@ -295,24 +295,21 @@ function Log({ p }: { p: P }) {
   );
 }
 
+/**
+ * The run's last event in words: the run's error and output are shown in full (in words, with the
+ * raw JSON) at the top of the run's page, so they are not repeated here.
+ */
 function RunFinished({ p }: { p: P }) {
+  const error = obj(p.error);
+  const output = obj(p.output);
+  const line = str(error?.message) ?? str(p.error) ?? str(output?.summary) ?? str(p.output);
   return (
     <div>
       Run finished <Status status={str(p.status) ?? '?'} />
       {str(p.verdict) ? <span class="chip">verdict {str(p.verdict)}</span> : null}
       {str(p.failureClass) ? <span class="badge fc">{str(p.failureClass)}</span> : null}
-      {p.error !== undefined && p.error !== null ? (
-        <details open>
-          <summary>Error</summary>
-          <Json value={p.error} />
-        </details>
-      ) : null}
-      {p.output !== undefined && p.output !== null ? (
-        <details>
-          <summary>Output</summary>
-          <Json value={p.output} />
-        </details>
-      ) : null}
+      {line ? <p class={`wrap${error ? ' bad-text' : ''}`}>{line}</p> : null}
+      {error || output ? <p class="small muted">The run's {error ? 'error' : 'output'} is shown in full at the top of this page.</p> : null}
     </div>
   );
 }

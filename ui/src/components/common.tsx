@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { errorMessage } from '../api.js';
 import { absoluteTime, duration, relativeTime, shortId } from '../lib/format.js';
+import { statusWord } from '../lib/words.js';
 import { href } from '../router.js';
 
 /** A relative time ("3 min ago") with the absolute one in its title. */
@@ -18,12 +19,42 @@ export function Duration({ ms }: { ms: number | null | undefined }) {
   return <span class="num">{duration(ms)}</span>;
 }
 
-/** A status word with its colour; the text is exactly the status. */
+/** A status in words ("awaiting approval") with its colour from the code (`s-awaiting_approval`). */
 export function Status({ status, testId }: { status: string; testId?: string }) {
   return (
-    <span class={`badge s-${status}`} data-testid={testId}>
-      {status}
+    <span class={`badge s-${status}`} data-testid={testId} data-status={status}>
+      {statusWord(status)}
     </span>
+  );
+}
+
+/**
+ * The page for an id or name that is not there: one heading, one sentence, a way back. Nothing
+ * under it (no empty timeline, no second copy of the error).
+ */
+export function NotFound({ children, back, backLabel }: { children: ComponentChildren; back: string; backLabel: string }) {
+  return (
+    <section class="not-found" data-testid="not-found" aria-labelledby="nf-h">
+      <h1 id="nf-h">Not found</h1>
+      <p>{children}</p>
+      <p>
+        <a href={back}>← {backLabel}</a>
+      </p>
+    </section>
+  );
+}
+
+/** The trail above a page's heading: links to where it sits, separated, with no trailing slash. */
+export function Crumbs({ items }: { items: [string, ComponentChildren][] }) {
+  return (
+    <nav class="crumbs" aria-label="Breadcrumb">
+      {items.map(([link, label], i) => (
+        <span key={link}>
+          {i > 0 ? <span class="sep" aria-hidden="true"> / </span> : null}
+          <a href={link}>{label}</a>
+        </span>
+      ))}
+    </nav>
   );
 }
 

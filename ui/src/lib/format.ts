@@ -31,14 +31,19 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** "2026-11-22 10:52:43" in the viewer's time zone, with the zone's offset ("UTC+01:00"). */
+/** A UTC offset in minutes east as a zone label: "UTC" for 0, else "UTC+01:00" / "UTC-05:30". */
+export function zoneLabel(offsetMinutes: number): string {
+  if (offsetMinutes === 0) return 'UTC';
+  const sign = offsetMinutes > 0 ? '+' : '-';
+  const abs = Math.abs(offsetMinutes);
+  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** "2026-11-22 10:52:43" in the viewer's time zone, with the zone ("UTC", "UTC+01:00"). */
 export function absoluteTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const offset = -d.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  const zone = `UTC${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zoneLabel(-d.getTimezoneOffset())}`;
 }
 
 /** "850 ms", "3.5 s", "2 min 05 s", "1 h 03 min". */
@@ -53,12 +58,22 @@ export function duration(ms: number | null | undefined): string {
   return `${Math.floor(min / 60)} h ${pad(min % 60)} min`;
 }
 
-/** US dollars: cents for amounts of a cent or more, four significant digits below that. */
+/**
+ * US dollars, one rule everywhere (tables, charts, totals): two decimals from $1 up ("$12.50"),
+ * three significant digits below $1 ("$0.0241", "$0.000144"), trailing zeros dropped ("$0.02").
+ * Model calls cost fractions of a cent, so rounding them to cents would show "$0.00".
+ */
 export function usd(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   if (value === 0) return '$0';
-  if (Math.abs(value) >= 0.01) return `$${value.toFixed(2)}`;
-  return `$${Number(value.toPrecision(3))}`.replace(/e-(\d+)$/, (_, e: string) => `e-${e}`);
+  const sign = value < 0 ? '-' : '';
+  const abs = Math.abs(value);
+  if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
+  const decimals = Math.min(20, 2 - Math.floor(Math.log10(abs)));
+  const text = abs.toFixed(decimals);
+  // 0.9996 rounds up to 1.000: from a dollar on, cents.
+  if (Number(text) >= 1) return `${sign}$${Number(text).toFixed(2)}`;
+  return `${sign}$${text.replace(/0+$/, '').replace(/\.$/, '')}`;
 }
 
 /** A rate in 0..1 as "66.7%" (null: "—"). */
@@ -93,4 +108,16 @@ export function preview(value: unknown, max = 140): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * The first non-empty line of a longer text (a check's output), cut at `max`. A text the server
+ * already cut says so with a leading "…"; its runs of "…" become one, and no second ellipsis is
+ * added to it.
+ */
+export function excerpt(text: string, max = 120): string {
+  const first = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line = first.replace(/^…+/, '…').replace(/\s+/g, ' ');
+  if (line.length <= max) return line;
+  return line.startsWith('…') ? line.slice(0, max) : `${line.slice(0, max - 1)}…`;
 }

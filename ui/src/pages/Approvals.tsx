@@ -5,9 +5,10 @@
 import { useState } from 'preact/hooks';
 import { query } from '../api.js';
 import { ArtifactDiff } from '../components/Artifact.js';
-import { Empty, ErrorNote, Facts, Json, Loading, Status, Time } from '../components/common.js';
+import { Empty, ErrorNote, Facts, Loading, Status, Time } from '../components/common.js';
 import { DecideApproval } from '../components/Decide.js';
 import { useApi, useTitle } from '../components/hooks.js';
+import { InputView } from '../components/Outcome.js';
 import { Pager, usePages } from '../components/Pager.js';
 import { shortId } from '../lib/format.js';
 import { href } from '../router.js';
@@ -47,7 +48,7 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided(d
           ['Why', typeof req.reason === 'string' ? req.reason : approval.kind === 'patch' ? 'the task ran in propose mode: its changes wait for a person' : null],
           ['Summary', typeof req.summary === 'string' ? req.summary : null],
           ['Requested', <Time iso={approval.requestedAt} />],
-          ['Submitted by', t ? <span class="mono">{t.createdBy}</span> : null],
+          ['Submitted by', t?.createdBy ? <span class="mono">{t.createdBy}</span> : null],
           ['Attempt', typeof req.attempt === 'number' ? String(req.attempt) : null],
           ['Run', typeof req.runId === 'string' ? <a href={href('runs', req.runId)} class="mono">{shortId(req.runId)}</a> : null],
           ['Decided', approval.decidedAt ? <><Time iso={approval.decidedAt} /> by <span class="mono">{approval.decidedBy}</span></> : null],
@@ -55,10 +56,10 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided(d
         ]}
       />
       {t ? (
-        <details>
-          <summary>Input</summary>
-          <Json value={t.input} label="input" />
-        </details>
+        <div class="approval-input">
+          <h3>What the task is asked to do</h3>
+          <InputView input={t.input} />
+        </div>
       ) : null}
       {files.length ? (
         <ul class="files" aria-label="files the patch changes">

@@ -2,22 +2,36 @@
  * The overview: live task counts by status (polled every 3 s), success rate and cost per day,
  * failure classes, and what waits for a person (escalations, approvals).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { query } from '../api.js';
 import { CostChart, HBars, RateChart, RunsChart } from '../components/Charts.js';
 import { Empty, ErrorNote, IdLink, Loading, Section, Status, Time } from '../components/common.js';
-import { useApi, useTitle } from '../components/hooks.js';
+import { useApi, useTitle, type Loaded } from '../components/hooks.js';
 import { count, percent, usd } from '../lib/format.js';
 import { fillDays, sinceDays } from '../lib/series.js';
 import { href } from '../router.js';
+import { statusWord, triggerText } from '../lib/words.js';
 import { TASK_STATUSES, type Approval, type Escalation, type Stats, type TaskCounts } from '../types.js';
 
 const COUNTS_POLL_MS = 3000;
 const INBOX_POLL_MS = 10_000;
 const RANGES = [7, 14, 30] as const;
 
-function Counts() {
-  const counts = useApi<{ counts: TaskCounts; total: number }>(`/tasks/counts${query({ kind: 'work' })}`, COUNTS_POLL_MS);
+type CountsData = { counts: TaskCounts; total: number };
+
+/**
+ * Reloads an inbox as soon as the live counts say its number changed, so the two never disagree
+ * for a whole poll interval ("1 escalated" beside "Nothing is escalated").
+ */
+function useReloadOn(value: number | undefined, reload: () => void): void {
+  const seen = useRef(value);
+  useEffect(() => {
+    if (value !== undefined && seen.current !== undefined && value !== seen.current) reload();
+    seen.current = value;
+  }, [value, reload]);
+}
+
+function Counts({ counts }: { counts: Loaded<CountsData> }) {
   return (
     <Section title="Tasks by status" actions={<span class="muted small">{counts.data ? `${count(counts.data.total)} in all · live` : ''}</span>}>
       <ErrorNote error={counts.error} />
@@ -28,7 +42,7 @@ function Counts() {
               <span class="count-n num" data-testid={`count-${s}`}>
                 {counts.data ? counts.data.counts[s] : '–'}
               </span>
-              <span class="count-label">{s.replace('_', ' ')}</span>
+              <span class="count-label">{statusWord(s)}</span>
             </a>
           </li>
         ))}
@@ -37,8 +51,22 @@ function Counts() {
   );
 }
 
-function Trends() {
-  const [days, setDays] = useState<number>(14);
+function RangePicker({ days, setDays }: { days: number; setDays(days: number): void }) {
+  return (
+    <div class="field inline">
+      <label for="range">Range</label>
+      <select id="range" value={String(days)} onChange={(e) => setDays(Number((e.currentTarget as HTMLSelectElement).value))}>
+        {RANGES.map((d) => (
+          <option key={d} value={String(d)}>
+            last {d} days
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function Trends({ days, setDays }: { days: number; setDays(days: number): void }) {
   // `since` is rounded to the day so the path (and the request) stays the same between renders.
   const stats = useApi<Stats>(`/stats${query({ by: 'day', since: sinceDays(days) })}`, 60_000);
   const points = stats.data ? fillDays(stats.data.groups, days) : [];
@@ -46,18 +74,7 @@ function Trends() {
   return (
     <Section
       title="Finished runs"
-      actions={
-        <div class="field inline">
-          <label for="range">Range</label>
-          <select id="range" value={String(days)} onChange={(e) => setDays(Number((e.currentTarget as HTMLSelectElement).value))}>
-            {RANGES.map((d) => (
-              <option key={d} value={String(d)}>
-                last {d} days
-              </option>
-            ))}
-          </select>
-        </div>
-      }
+      actions={<RangePicker days={days} setDays={setDays} />}
     >
       <ErrorNote error={stats.error} />
       {total ? (
@@ -72,7 +89,8 @@ function Trends() {
             <strong class="num">{usd(total.costUsd)}</strong> cost
           </span>
           <span>
-            <strong class="num">{usd(total.avgCostUsd)}</strong> per run
+            {/* From the two figures beside it, so the three always agree. */}
+            <strong class="num">{usd(total.runs ? total.costUsd / total.runs : null)}</strong> per run
           </span>
         </p>
       ) : null}
@@ -98,11 +116,12 @@ function Trends() {
   );
 }
 
-function FailureClasses() {
-  const stats = useApi<Stats>(`/stats${query({ by: 'failure_class', since: sinceDays(30) })}`, 60_000);
+/** Failed runs by class over the same days as the charts (the range above). */
+function FailureClasses({ days }: { days: number }) {
+  const stats = useApi<Stats>(`/stats${query({ by: 'failure_class', since: sinceDays(days) })}`, 60_000);
   const rows = (stats.data?.groups ?? []).filter((g) => g.key !== '(none)' && g.failures > 0).sort((a, b) => b.failures - a.failures);
   return (
-    <Section title="Failure classes, last 30 days">
+    <Section title={`Failed runs by failure class, last ${days} days`}>
       <ErrorNote error={stats.error} />
       {!stats.data ? (
         stats.error ? null : <Loading what="failure classes" />
@@ -115,8 +134,9 @@ function FailureClasses() {
   );
 }
 
-function RecentEscalations() {
+function RecentEscalations({ escalated }: { escalated: number | undefined }) {
   const inbox = useApi<{ escalations: Escalation[] }>('/escalations?status=open,acknowledged&limit=10', INBOX_POLL_MS);
+  useReloadOn(escalated, inbox.reload);
   const list = inbox.data?.escalations ?? [];
   return (
     <Section title="Escalations" actions={<a href="#/escalations">Inbox</a>}>
@@ -127,22 +147,28 @@ function RecentEscalations() {
         <Empty>Nothing is escalated.</Empty>
       ) : (
         <ul class="rows">
-          {list.map((e) => (
-            <li key={e.id}>
-              <Status status={e.status} /> <IdLink kind="tasks" id={e.taskId} /> <span class="badge fc">{e.failureClass ?? e.trigger}</span>{' '}
-              <span class="muted">
-                <Time iso={e.openedAt} />
-              </span>
-            </li>
-          ))}
+          {list.map((e) => {
+            const t = e.task;
+            return (
+              <li key={e.id}>
+                <Status status={e.status} /> <IdLink kind="tasks" id={e.taskId} /> {t?.spec ? <a href={href('specs', t.spec.name)}>{t.spec.name}</a> : null}{' '}
+                {e.failureClass ? <span class="badge fc">{e.failureClass}</span> : null}{' '}
+                <span class="muted small">{triggerText(e.trigger, e.failureClass, t?.attempt, t?.maxAttempts)}</span>{' '}
+                <span class="muted">
+                  <Time iso={e.openedAt} />
+                </span>
+              </li>
+            );
+          })}
         </ul>
       )}
     </Section>
   );
 }
 
-function PendingApprovals() {
+function PendingApprovals({ awaiting }: { awaiting: number | undefined }) {
   const pending = useApi<{ approvals: Approval[] }>('/approvals?status=pending&limit=10', INBOX_POLL_MS);
+  useReloadOn(awaiting, pending.reload);
   return (
     <Section title="Approvals waiting" actions={<a href="#/approvals">Inbox</a>}>
       <ErrorNote error={pending.error} />
@@ -169,16 +195,18 @@ function PendingApprovals() {
 
 export function Overview() {
   useTitle('Overview');
+  const [days, setDays] = useState<number>(14);
+  const counts = useApi<CountsData>(`/tasks/counts${query({ kind: 'work' })}`, COUNTS_POLL_MS);
   return (
     <>
       <h1>Overview</h1>
-      <Counts />
+      <Counts counts={counts} />
       <div class="grid2">
-        <RecentEscalations />
-        <PendingApprovals />
+        <RecentEscalations escalated={counts.data?.counts.escalated} />
+        <PendingApprovals awaiting={counts.data?.counts.awaiting_approval} />
       </div>
-      <Trends />
-      <FailureClasses />
+      <Trends days={days} setDays={setDays} />
+      <FailureClasses days={days} />
     </>
   );
 }

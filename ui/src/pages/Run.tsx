@@ -4,11 +4,13 @@
  * follows the live stream from the last seq it has (sse.ts) and shows that it is live.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, errorMessage } from '../api.js';
-import { Duration, ErrorNote, Facts, IdLink, Json, Loading, Section, Status, Time } from '../components/common.js';
+import { api, errorMessage, isMissing } from '../api.js';
+import { Crumbs, Duration, ErrorNote, Facts, IdLink, Loading, NotFound, Section, Status, Time } from '../components/common.js';
 import { useApi, useMounted, useTitle } from '../components/hooks.js';
+import { Outcome } from '../components/Outcome.js';
 import { Timeline } from '../components/Timeline.js';
 import { count, shortId, usd } from '../lib/format.js';
+import { href } from '../router.js';
 import { followRunEvents } from '../sse.js';
 import type { Run, RunEvent } from '../types.js';
 
@@ -19,13 +21,14 @@ const AUTO_LOAD = 2000;
 type Live = 'off' | 'connecting' | 'live' | 'reconnecting';
 
 export function RunPage({ id }: { id: string }) {
-  useTitle(`Run ${shortId(id)}`);
   const mounted = useMounted();
   const [live, setLive] = useState<Live>('off');
   const run = useApi<Run>(`/runs/${encodeURIComponent(id)}`, live === 'off' ? undefined : 3000);
+  const missing = !run.data && isMissing(run.error);
+  useTitle(missing ? 'Not found' : `Run ${shortId(id)}`);
   const [events, setEvents] = useState<RunEvent[]>([]);
   const [after, setAfter] = useState<number | null>(0); // null: read to the end
-  const [loadError, setLoadError] = useState<string>();
+  const [loadError, setLoadError] = useState<unknown>();
   const [streamError, setStreamError] = useState<string>();
   const [loading, setLoading] = useState(false);
   const [typeFilter, setTypeFilter] = useState('');
@@ -53,7 +56,7 @@ export function RunPage({ id }: { id: string }) {
       }
       setLoadError(undefined);
     } catch (err) {
-      if (mounted.current) setLoadError(errorMessage(err));
+      if (mounted.current) setLoadError(err);
       throw err;
     } finally {
       if (mounted.current) setLoading(false);
@@ -116,18 +119,19 @@ export function RunPage({ id }: { id: string }) {
   const types = [...new Set(events.map((e) => e.type))];
   const shown = typeFilter ? events.filter((e) => e.type === typeFilter || (typeFilter === 'tool_call' && e.type === 'tool_result')) : events;
 
+  if (missing || (!r && isMissing(loadError))) {
+    return (
+      <NotFound back="#/runs" backLabel="All runs">
+        No run with id <code>{id}</code>.
+      </NotFound>
+    );
+  }
+
   return (
     <>
       <div class="page-head">
         <div>
-          <p class="crumbs">
-            <a href="#/runs">Runs</a> /{' '}
-            {r?.taskId ? (
-              <>
-                <IdLink kind="tasks" id={r.taskId} /> /
-              </>
-            ) : null}
-          </p>
+          <Crumbs items={r?.taskId ? [['#/tasks', 'Tasks'], [href('tasks', r.taskId), <>task <span class="mono">{shortId(r.taskId)}</span></>]] : [['#/runs', 'Runs']]} />
           <h1>
             Run <span class="mono">{shortId(id)}</span> {r ? <Status status={r.status} testId="run-status" /> : null}
             {live === 'live' ? (
@@ -151,6 +155,8 @@ export function RunPage({ id }: { id: string }) {
               ['Task', r.taskId ? <>
                   <IdLink kind="tasks" id={r.taskId} /> attempt {r.attempt}
                 </> : null],
+              ['Spec', r.spec ? <a href={href('specs', r.spec.name)}>{r.spec.name} v{r.spec.version}</a> : null],
+              ['Profile', r.profile ? <a href={href('profiles', r.profile.name)}>{r.profile.name} v{r.profile.version}</a> : null],
               ['Agent', r.agent],
               ['Started', <Time iso={r.startedAt} />],
               ['Finished', r.finishedAt ? <Time iso={r.finishedAt} /> : null],
@@ -167,16 +173,16 @@ export function RunPage({ id }: { id: string }) {
             ]}
           />
           {r.error !== null && r.error !== undefined ? (
-            <details open={r.status !== 'succeeded'}>
-              <summary>Error</summary>
-              <Json value={r.error} label="error" />
-            </details>
+            <>
+              <h3>Error</h3>
+              <Outcome value={r.error} kind="error" failureClass={r.failureClass} label="error" />
+            </>
           ) : null}
           {r.output !== null && r.output !== undefined ? (
-            <details>
-              <summary>Output</summary>
-              <Json value={r.output} label="output" />
-            </details>
+            <>
+              <h3>Output</h3>
+              <Outcome value={r.output} kind="result" label="output" />
+            </>
           ) : null}
         </Section>
       ) : run.error ? null : (
@@ -203,7 +209,7 @@ export function RunPage({ id }: { id: string }) {
       >
         {loadError ? (
           <p class="error" role="alert">
-            {loadError}
+            {errorMessage(loadError)}
           </p>
         ) : null}
         {streamError && live !== 'off' ? (
@@ -212,6 +218,7 @@ export function RunPage({ id }: { id: string }) {
           </p>
         ) : null}
         {events.length === 0 && loading ? <Loading what="events" /> : null}
+        {events.length === 0 && !loading && !loadError ? <p class="empty">No events recorded.</p> : null}
         <Timeline events={shown} startedAt={r?.startedAt} />
         {after !== null && !loading ? (
           <button type="button" class="btn" onClick={() =>
@@ -222,7 +229,7 @@ export function RunPage({ id }: { id: string }) {
                 () => undefined,
               )
             }>
-            Load more events
+            {loadError ? 'Try again' : 'Load more events'}
           </button>
         ) : null}
         {loading && events.length > 0 ? <Loading what="more events" /> : null}

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { query } from '../api.js';
-import { Duration, Empty, ErrorNote, IdLink, Loading, Status, Time } from '../components/common.js';
+import { Crumbs, Duration, Empty, ErrorNote, IdLink, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
 import { count, usd } from '../lib/format.js';
 import type { Run } from '../types.js';
@@ -50,9 +50,7 @@ export function RunsPage({ params }: { params: URLSearchParams }) {
   const [agentDraft, setAgentDraft] = useState(agent);
   return (
     <>
-      <p class="crumbs">
-        <a href="#/tasks">Tasks</a> /
-      </p>
+      <Crumbs items={[['#/tasks', 'Tasks']]} />
       <h1>Runs</h1>
       <form
         class="filters"
@@ -134,6 +132,7 @@ export function RunsPage({ params }: { params: URLSearchParams }) {
                   <td data-label="Task">{r.taskId ? <IdLink kind="tasks" id={r.taskId} /> : <span class="muted">—</span>}</td>
                   <td data-label="Agent" class="mono small">
                     {r.agent ?? '—'}
+                    {r.profile ? <span class="muted"> · {r.profile.name}</span> : null}
                   </td>
                   <td data-label="Started">
                     <Time iso={r.startedAt} />

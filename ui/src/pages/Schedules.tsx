@@ -4,6 +4,7 @@ import { ActionButton, ActionError, useAction } from '../components/Actions.js';
 import { Empty, ErrorNote, Json, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
 import { absoluteTime } from '../lib/format.js';
+import { inputPreview, missedPolicy } from '../lib/words.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import type { Schedule } from '../types.js';
@@ -55,12 +56,18 @@ function ScheduleRow({ schedule, onChanged }: { schedule: Schedule; onChanged():
       <td data-label="Last fire">
         <Time iso={s.lastFireAt} fallback="never" />
       </td>
-      <td data-label="Missed">{s.missed}</td>
-      <td data-label="Input">
-        <details>
-          <summary>input</summary>
-          <Json value={s.input} />
-        </details>
+      <td data-label="If missed" title={missedPolicy(s.missed).detail}>
+        {missedPolicy(s.missed).label}
+      </td>
+      <td data-label="Input" class="wrap">
+        {inputPreview(s.input) ? (
+          <details>
+            <summary class="small">{inputPreview(s.input, 60)}</summary>
+            <Json value={s.input} />
+          </details>
+        ) : (
+          <span class="muted">none</span>
+        )}
       </td>
       {operate ? (
         <td data-label="Actions">
@@ -87,7 +94,9 @@ export function Schedules() {
       {!list.data ? (
         list.error ? null : <Loading what="schedules" />
       ) : list.data.schedules.length === 0 ? (
-        <Empty>No schedules. Create one with `gaffer schedule create --spec NAME --cron EXPR`.</Empty>
+        <Empty>
+          No schedules. Create one with <code>gaffer schedule create --spec NAME --cron EXPR</code>.
+        </Empty>
       ) : (
         <div class="table-wrap">
           <table class="table stack">
@@ -99,7 +108,9 @@ export function Schedules() {
                 <th scope="col">State</th>
                 <th scope="col">Next fire</th>
                 <th scope="col">Last fire</th>
-                <th scope="col">Missed</th>
+                <th scope="col" title="what happens to fire times missed while no scheduler ran">
+                  If missed
+                </th>
                 <th scope="col">Input</th>
                 {operate ? <th scope="col">Actions</th> : null}
               </tr>

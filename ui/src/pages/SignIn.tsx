@@ -1,5 +1,5 @@
 /** The sign-in form: a token is checked with /whoami before it is kept. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage, whoami } from '../api.js';
 import { useTitle } from '../components/hooks.js';
 import type { Principal } from '../types.js';
@@ -9,6 +9,9 @@ export function SignIn({ message, onSignedIn }: { message?: string | undefined; 
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
+  // The one thing to do here is paste a token: start in its field.
+  useEffect(() => field.current?.focus(), []);
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     const value = token.trim();
@@ -34,7 +37,7 @@ export function SignIn({ message, onSignedIn }: { message?: string | undefined; 
           </span>{' '}
           Gaffer
         </h1>
-        <p class="muted">Sign in with an API token. The admin token of a new server is in its data directory (`admin-token`).</p>
+        <p class="muted">Sign in with an API token. The admin token of a new server is in its data directory, in the file <code>admin-token</code>.</p>
         {message && !error ? (
           <p class="notice" role="status">
             {message}
@@ -42,7 +45,7 @@ export function SignIn({ message, onSignedIn }: { message?: string | undefined; 
         ) : null}
         <div class="field">
           <label for="token">Token</label>
-          <input id="token" type="password" autoComplete="off" spellcheck={false} placeholder="gfr_…" value={token} onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)} />
+          <input id="token" ref={field} autoFocus type="password" autoComplete="off" spellcheck={false} placeholder="gfr_…" value={token} onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)} />
         </div>
         {error ? (
           <p class="error" role="alert">

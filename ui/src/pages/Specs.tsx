@@ -3,7 +3,8 @@
  * between any two (a diff of their definitions, computed here).
  */
 import { useState } from 'preact/hooks';
-import { Empty, ErrorNote, Json, Loading, Section, Time } from '../components/common.js';
+import { isMissing } from '../api.js';
+import { Crumbs, Empty, ErrorNote, Json, Loading, NotFound, Section, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
 import { diffJson, type JsonChange } from '../lib/jsonDiff.js';
 import { preview } from '../lib/format.js';
@@ -22,7 +23,9 @@ export function SpecsPage() {
         {!specs.data ? (
           specs.error ? null : <Loading what="specs" />
         ) : specs.data.specs.length === 0 ? (
-          <Empty>No specs. Apply one with `gaffer spec apply FILE`.</Empty>
+          <Empty>
+            No specs. Apply one with <code>gaffer spec apply FILE</code>.
+          </Empty>
         ) : (
           <div class="table-wrap">
             <table class="table stack">
@@ -65,7 +68,9 @@ export function SpecsPage() {
         {!profiles.data ? (
           profiles.error ? null : <Loading what="profiles" />
         ) : profiles.data.profiles.length === 0 ? (
-          <Empty>No profiles.</Empty>
+          <Empty>
+            No profiles. Apply one with <code>gaffer spec apply FILE</code> (a file may hold profiles and specs).
+          </Empty>
         ) : (
           <div class="table-wrap">
             <table class="table stack">
@@ -163,11 +168,17 @@ export function DefinitionPage({ kind, name }: { kind: 'specs' | 'profiles'; nam
   const to = list.find((v) => v.version === (toV ?? newest));
   const from = list.find((v) => v.version === (fromV ?? (to ? to.version - 1 : undefined)));
 
+  if (!versions.data && isMissing(versions.error)) {
+    return (
+      <NotFound back="#/specs" backLabel="All specs and profiles">
+        No {noun.toLowerCase()} named <code>{name}</code>.
+      </NotFound>
+    );
+  }
+
   return (
     <>
-      <p class="crumbs">
-        <a href="#/specs">Specs &amp; profiles</a> /
-      </p>
+      <Crumbs items={[['#/specs', 'Specs & profiles']]} />
       <h1>
         {noun} <span class="mono">{name}</span>
       </h1>
@@ -249,6 +260,13 @@ export function DefinitionPage({ kind, name }: { kind: 'specs' | 'profiles'; nam
                   <ChangeTable changes={diffJson(from.definition, to.definition)} />
                 </>
               ) : null}
+            </Section>
+          ) : list.length === 1 ? (
+            <Section title="What changed">
+              <p data-testid="one-version">
+                There is one version, so nothing to compare yet. A new version is made when a changed definition is applied: edit the {noun.toLowerCase()} and run{' '}
+                <code>gaffer spec apply FILE</code>, or send it to <code>POST /api/v1/{kind}</code>. Applying the same definition again makes no new version.
+              </p>
             </Section>
           ) : null}
           {to ? (

@@ -6,9 +6,10 @@ import { query } from '../api.js';
 import { Empty, ErrorNote, IdLink, Loading, Status, Time } from '../components/common.js';
 import { useApi, useTitle } from '../components/hooks.js';
 import { Pager, usePages } from '../components/Pager.js';
-import { preview } from '../lib/format.js';
+import { shortId } from '../lib/format.js';
+import { inputPreview, statusWord } from '../lib/words.js';
 import { href } from '../router.js';
-import { TASK_STATUSES, type SpecVersion, type Task } from '../types.js';
+import { TASK_STATUSES, type Schedule, type SpecVersion, type Task } from '../types.js';
 
 const PAGE_SIZE = 50;
 
@@ -31,6 +32,7 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
   const cursor = pages.cursor;
   const tasks = useApi<{ tasks: Task[]; next: string | null }>(`/tasks${query({ status, spec, kind, scheduleId: schedule, limit: PAGE_SIZE, cursor })}`, cursor ? undefined : 5000);
   const specs = useApi<{ specs: SpecVersion[] }>('/specs');
+  const scheduleName = useApi<Schedule>(schedule ? `/schedules/${encodeURIComponent(schedule)}` : null).data?.name;
 
   return (
     <>
@@ -47,7 +49,7 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
             <option value="">any</option>
             {TASK_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {statusWord(s)}
               </option>
             ))}
           </select>
@@ -74,8 +76,8 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
           </select>
         </div>
         {schedule ? (
-          <span class="chip">
-            from schedule <span class="mono">{schedule.slice(-12)}</span>
+          <span class="chip" title={schedule}>
+            from schedule {scheduleName ? <strong>{scheduleName}</strong> : <span class="mono">{shortId(schedule)}</span>}
           </span>
         ) : null}
         {status || spec || kind || schedule ? (
@@ -122,7 +124,11 @@ export function TasksPage({ params }: { params: URLSearchParams }) {
                     ) : (
                       <span class="muted">{t.kind}</span>
                     )}
-                    {t.input && typeof t.input === 'object' && Object.keys(t.input).length ? <div class="muted small input-preview">{preview(t.input, 70)}</div> : null}
+                    {inputPreview(t.input) ? (
+                      <div class="muted small input-preview" title={inputPreview(t.input, 1000)}>
+                        {inputPreview(t.input)}
+                      </div>
+                    ) : null}
                   </td>
                   <td data-label="Attempt" class="num">
                     {t.attempt}/{t.maxAttempts}
