@@ -4,8 +4,10 @@
  * The API routes and the CLI's local mode both call these, so a command prints the same JSON
  * whether it talked to a server or opened the database itself.
  */
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Approval } from '../approvals/approvals.js';
+import { tasks } from '../db/schema.js';
 import { APPROVAL_KINDS, APPROVAL_STATUSES, FAILURE_CLASSES, MODES, TASK_KINDS, TASK_STATUSES } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
 import type { Gaffer } from '../gaffer.js';
@@ -189,6 +191,28 @@ export function toApprovalView(a: Approval): ApprovalView {
     decidedAt: iso(a.decidedAt),
     decidedBy: a.decidedBy,
   };
+}
+
+/** An approval in the inbox: with what its task is asked to do, so a card needs no request of its own. */
+export const approvalInboxView = approvalView
+  .extend({
+    task: z
+      .object({ spec: z.object({ name: z.string(), version: z.number().int() }).nullable(), status: z.enum(TASK_STATUSES), input: z.unknown() })
+      .nullable()
+      .describe('the task now: its spec version, status and input'),
+  })
+  .describe('ApprovalInboxItem');
+export type ApprovalInboxView = z.infer<typeof approvalInboxView>;
+
+/** Approvals with their tasks' summaries (two queries per list). */
+export async function toApprovalInboxViews(gaffer: Gaffer, list: readonly Approval[]): Promise<ApprovalInboxView[]> {
+  const ids = [...new Set(list.map((a) => a.taskId))];
+  const rows = ids.length
+    ? await gaffer.db.drizzle.select({ id: tasks.id, specVersionId: tasks.specVersionId, status: tasks.status, input: tasks.input }).from(tasks).where(inArray(tasks.id, ids))
+    : [];
+  const refs = await versionRefs(gaffer.resources, { specVersionIds: rows.map((r) => r.specVersionId) });
+  const byId = new Map(rows.map((r) => [r.id, { spec: (r.specVersionId && refs.specs.get(r.specVersionId)) || null, status: r.status, input: r.input }]));
+  return list.map((a) => ({ ...toApprovalView(a), task: byId.get(a.taskId) ?? null }));
 }
 
 export const taskEventView = z

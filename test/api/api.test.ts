@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import type { Gaffer } from '../../src/gaffer.js';
+import { MAX_EVENT_PAYLOAD_BYTES } from '../../src/config/config.js';
 import { openTestGaffer, testBackends } from '../helpers/db.js';
 
 const ENV_TOKEN = 'env-admin-token-0123456789abcdef';
@@ -272,6 +273,21 @@ describe.each(testBackends())('HTTP API on $name', (backend) => {
     expect(await ids('?after=1', '3')).toEqual([4, 5]);
     expect(await ids('?after=4', '2')).toEqual([5]);
     expect(await ids('?after=1', 'not-a-seq')).toEqual([2, 3, 4, 5]);
+  });
+
+  it('streams a spilled payload whole with ?resolve=true, and as its artifact reference without', async () => {
+    const run = (await call('POST', '/api/v1/runs', { body: { name: 'spilled-live' } })).json;
+    const big = 'x'.repeat(MAX_EVENT_PAYLOAD_BYTES + 10);
+    await call('POST', `/api/v1/runs/${run.id}/events`, { body: { events: [{ type: 'log', payload: { message: big } }] } });
+    await call('POST', `/api/v1/runs/${run.id}/finish`, { body: {} });
+    const logPayload = async (query: string): Promise<Record<string, unknown>> => {
+      const text = await (await fetch(`${base}/api/v1/runs/${run.id}/events/stream${query}`, { headers: { authorization: `Bearer ${tokens.viewer}` } })).text();
+      const frame = text.split('\n\n').find((f) => f.includes('event: log'))!;
+      return (JSON.parse(frame.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { payload: Record<string, unknown> }).payload;
+    };
+    const whole = await logPayload('?resolve=true');
+    expect(whole.message === big).toBe(true); // (not toEqual: a failure would print 64 KiB)
+    expect(await logPayload('')).toMatchObject({ $spilled: { bytes: expect.any(Number) } });
   });
 
   it('serves health, readiness and Prometheus metrics', async () => {

@@ -332,7 +332,11 @@ describe.each(testBackends())('specs, tasks and approvals API on $name', (backen
     expect(second.next).toBeNull();
     expect(new Set(open.map((e) => e.taskId))).toEqual(new Set(broken));
 
-    for (let i = 0; i < 3; i++) await call('POST', '/tasks', { body: { spec: 'later', approval: true } });
+    for (let i = 0; i < 3; i++) await call('POST', '/tasks', { body: { spec: 'later', approval: true, input: { n: i } } });
+    // Each approval says what its task is asked to do: no request per card in the inbox.
+    const newest = (await call('GET', '/approvals?status=pending&limit=1')).json.approvals[0];
+    expect(newest.task).toEqual({ spec: { name: 'later', version: 1 }, status: 'awaiting_approval', input: { n: 2 } });
+    expect((await call('GET', `/approvals/${newest.id}`)).json.task).toEqual(newest.task);
     const all = (await call('GET', '/approvals?status=pending,approved&limit=500')).json.approvals as Json[];
     expect(all.length).toBeGreaterThanOrEqual(3);
     expect(all.every((a) => a.status === 'pending' || a.status === 'approved')).toBe(true);

@@ -26,7 +26,7 @@ export async function followRunEvents(runId: string, after: number, signal: Abor
   let failures = 0;
   while (!signal.aborted) {
     try {
-      const res = await fetch(`/api/v1/runs/${encodeURIComponent(runId)}/events/stream?after=${last}`, {
+      const res = await fetch(`/api/v1/runs/${encodeURIComponent(runId)}/events/stream?after=${last}&resolve=true`, {
         headers: { ...authHeader(), accept: 'text/event-stream' },
         signal,
       });

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../db/vocabulary.js';
 import type { Gaffer } from '../../gaffer.js';
 import { principalName } from '../auth.js';
-import { approvalView, decideApprovalById, decisionView, toApprovalView } from '../taskViews.js';
+import { approvalInboxView, decideApprovalById, decisionView, toApprovalInboxViews } from '../taskViews.js';
 import { cursorId, cursorQuery, errorEnvelope, pageOf, statusesQuery } from '../views.js';
 import { noteBody } from './tasks.js';
 
@@ -35,13 +35,13 @@ export function approvalRoutes(gaffer: Gaffer): FastifyPluginAsync {
           tags: ['approvals'],
           summary: 'List approvals, newest first (?status=pending for what waits), paged by cursor',
           querystring: listApprovalsQuery,
-          response: { 200: z.object({ approvals: z.array(approvalView), next: z.string().nullable().describe('pass as `cursor` for the next page; null at the end') }), ...errors },
+          response: { 200: z.object({ approvals: z.array(approvalInboxView), next: z.string().nullable().describe('pass as `cursor` for the next page; null at the end') }), ...errors },
         },
       },
       async (request) => {
         const { cursor, limit, ...filter } = request.query;
         const { page, next } = pageOf(await gaffer.approvals.list({ ...filter, limit: limit + 1, before: cursorId(cursor) }), limit);
-        return { approvals: page.map(toApprovalView), next };
+        return { approvals: await toApprovalInboxViews(gaffer, page), next };
       },
     );
 
@@ -49,9 +49,9 @@ export function approvalRoutes(gaffer: Gaffer): FastifyPluginAsync {
       '/approvals/:id',
       {
         config: { permission: 'read' },
-        schema: { tags: ['approvals'], summary: 'Get an approval', params: approvalParams, response: { 200: approvalView, ...errors } },
+        schema: { tags: ['approvals'], summary: 'Get an approval', params: approvalParams, response: { 200: approvalInboxView, ...errors } },
       },
-      async (request) => toApprovalView(await gaffer.approvals.get(request.params.id)),
+      async (request) => (await toApprovalInboxViews(gaffer, [await gaffer.approvals.get(request.params.id)]))[0]!,
     );
 
     for (const [action, decision] of [

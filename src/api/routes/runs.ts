@@ -138,11 +138,15 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
           summary: "Follow a run's events live (server-sent events; ends after run_finished)",
           description: 'Starts after `after`, or after the `Last-Event-ID` header when that is larger (a reconnect resumes).',
           params: runParams,
-          querystring: z.strictObject({ after: z.coerce.number().int().min(0).default(0) }),
+          querystring: z.strictObject({
+            after: z.coerce.number().int().min(0).default(0),
+            resolve: z.enum(['true', 'false']).optional().describe('replace spilled payloads by the full payload'),
+          }),
         },
       },
       async (request, reply) => {
         const runId = request.params.id;
+        const resolveSpilled = request.query.resolve === 'true';
         await gaffer.runs.get(runId); // 404 before the stream starts
         const abort = new AbortController();
         request.raw.on('close', () => abort.abort());
@@ -156,7 +160,7 @@ export function runRoutes(gaffer: Gaffer): FastifyPluginAsync {
         let after = Math.max(request.query.after, lastEventId(request.headers['last-event-id']) ?? 0);
         try {
           while (!abort.signal.aborted) {
-            const page = await gaffer.events.read(runId, { after, limit: MAX_EVENTS_PAGE });
+            const page = await gaffer.events.read(runId, { after, limit: MAX_EVENTS_PAGE, resolveSpilled });
             for (const event of page.events) {
               reply.raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
               after = event.seq;

@@ -7,7 +7,7 @@
  */
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
-import { decideApprovalById, decideTaskApproval, loadTaskDetail, loadTaskView, toApprovalView, toTaskEventView, toTaskViews } from '../../api/taskViews.js';
+import { decideApprovalById, decideTaskApproval, loadTaskDetail, loadTaskView, toApprovalInboxViews, toTaskEventView, toTaskViews } from '../../api/taskViews.js';
 import type { submitTaskBody } from '../../api/routes/tasks.js';
 import type { ApprovalView, DecisionView, TaskDetailView, TaskEventView, TaskView } from '../../api/taskViews.js';
 import { APPROVAL_STATUSES, MODES, TASK_STATUSES, type ApprovalStatus, type Mode, type TaskStatus } from '../../db/vocabulary.js';
@@ -377,7 +377,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
       const approvals = await withApi(program, (api) =>
         api.call<ApprovalView[]>({
           local: async (gaffer) =>
-            (await gaffer.approvals.list({ limit, ...(opts.status ? { status: opts.status } : {}), ...(opts.task ? { taskId: opts.task } : {}) })).map(toApprovalView),
+            toApprovalInboxViews(gaffer, await gaffer.approvals.list({ limit, ...(opts.status ? { status: opts.status } : {}), ...(opts.task ? { taskId: opts.task } : {}) })),
           remote: async (http) => {
             const q = new URLSearchParams({ limit: String(limit) });
             if (opts.status) q.set('status', opts.status);
