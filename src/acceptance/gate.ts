@@ -26,6 +26,7 @@
  */
 import type { GATE_MODES } from '../specs/definitions.js';
 import type { ValidatorEvidence, ValidatorVerdict } from './types.js';
+import { plural } from '../util/plural.js';
 
 export type GateMode = (typeof GATE_MODES)[number];
 
@@ -85,15 +86,15 @@ export function evaluateGate(results: readonly GateInput[], options: GateOptions
     case 'all_pass': {
       const notPassed = results.filter((r) => r.verdict !== 'passed');
       return notPassed.length === 0
-        ? decide('passed', [`all ${results.length} validator(s) passed`])
+        ? decide('passed', [results.length === 1 ? 'the validator passed' : `all ${plural(results.length, 'validator')} passed`])
         : decide('failed', notPassed.map((r) => `validator '${r.validator}' failed`));
     }
     case 'any_pass': {
-      if (passed.length > 0) return decide('passed', [`${passed.length} of ${results.length} validator(s) passed: ${names(passed)}`]);
+      if (passed.length > 0) return decide('passed', [`${passed.length} of ${plural(results.length, 'validator')} passed: ${names(passed)}`]);
       if (errored.length > 0) {
         return decide('error', [`no validator passed, and ${errored.length} could not run (they might have passed)`, ...errored.map((r) => couldNotRun(r))]);
       }
-      return decide('failed', [`none of the ${results.length} validator(s) passed`]);
+      return decide('failed', [results.length === 1 ? 'the validator did not pass' : `none of the ${plural(results.length, 'validator')} passed`]);
     }
     case 'weighted': {
       const shown = `weighted score ${round(score)} ${score + SCORE_EPSILON >= minScore ? '≥' : '<'} minScore ${minScore}`;

@@ -21,6 +21,7 @@ import type { FailureClass } from '../db/vocabulary.js';
 import type { Resources } from '../resources.js';
 import { appendTaskEvent } from '../tasks/taskEvents.js';
 import { uuidv7 } from '../util/ids.js';
+import { plural } from '../util/plural.js';
 
 export const NOTIFICATION_EVENTS = ['escalation_opened', 'escalation_resolved', 'approval_needed', 'task_failed', 'reminder_due', 'schedule_missed'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
@@ -129,6 +130,6 @@ function slackText(input: DeliveryInput): string {
     case 'reminder_due':
       return `:alarm_clock: ${d['message']}`;
     case 'schedule_missed':
-      return `:warning: Schedule ${d['schedule']} missed ${d['count']} fire time(s) (${d['reason']})`;
+      return `:warning: Schedule ${d['schedule']} missed ${plural(Number(d['count']), 'fire time')} (${d['reason']})`;
   }
 }

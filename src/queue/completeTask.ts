@@ -24,6 +24,7 @@ import { noRetryClasses, openEscalation } from '../escalations/escalations.js';
 import { notify } from '../notifications/notifications.js';
 import { claimCtes, claimKeyed, claimParams, claimsOf, releaseSlot, type ClaimedTask, type ClaimOptions, type ClaimRow } from './claimTasks.js';
 import { specVersionCached } from './specCache.js';
+import { plural } from '../util/plural.js';
 
 export type AttemptOutcome =
   | { status: 'succeeded'; output?: unknown; verdict?: Verdict }
@@ -355,7 +356,7 @@ async function submitFallback(res: Resources, tx: Executor, task: Task, fallback
       decisionType: 'fallback',
       inputs,
       output: { taskId: submitted.task.id, spec: fallbackSpec, status: submitted.task.status },
-      reason: `all ${task.maxAttempts} attempt(s) failed; the fallback spec '${fallbackSpec}' takes over`,
+      reason: `${task.maxAttempts === 1 ? 'the attempt' : `all ${plural(task.maxAttempts, 'attempt')}`} failed; the fallback spec '${fallbackSpec}' takes over`,
     }, principal);
   } catch (err) {
     await appendTaskEvent(res, tx, task.id, 'decision', {

@@ -114,6 +114,15 @@ describe('evaluateGate reasons', () => {
     expect(d.reasons).toEqual(["validator 'lint' could not run: eslint: command not found"]);
   });
 
+  it('says how many validators passed in words, singular or plural', () => {
+    const reason = (gate: GateMode, results: GateInput[]): string => evaluateGate(results, { gate, minScore: 1 }).reasons[0]!;
+    expect(reason('all_pass', [v('a', P)])).toBe('the validator passed');
+    expect(reason('all_pass', [v('a', P), v('b', P)])).toBe('all 2 validators passed');
+    expect(reason('any_pass', [v('a', P), v('b', F)])).toBe("1 of 2 validators passed: 'a'");
+    expect(reason('any_pass', [v('a', F)])).toBe('the validator did not pass');
+    expect(reason('any_pass', [v('a', F), v('b', F)])).toBe('none of the 2 validators passed');
+  });
+
   it('never treats an unknown mode as a pass', () => {
     const d = evaluateGate([v('a', P)], { gate: 'majority' as GateMode, minScore: 1 });
     expect(d.verdict).toBe('error');

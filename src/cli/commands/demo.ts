@@ -52,7 +52,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
           `  seeded:        the sample repository ${relative(demo.seeded.repo)}, 3 specs, 2 profiles, a lint schedule every 2 minutes, 4 tasks`,
           '',
           '  Try: watch the fix and lint tasks run (Tasks); approve the add-feature task (Approvals) and watch its run live;',
-          '       the slugify fix fails its test and waits in Escalations: resolve it with retry_stronger.',
+          '       the slugify fix fails its test and waits in Escalations: open it and retry it with the stronger profile.',
         );
       } else if (demo.notDemo) {
         lines.push(`  note:          ${relative(config.dataDir)} holds data that is not the demo's, so nothing was seeded (use --data-dir for a fresh demo)`);
