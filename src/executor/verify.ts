@@ -21,7 +21,9 @@ import type { ValidationContext, ValidatorEvidence } from '../acceptance/types.j
 import type { FailureClass, Verdict } from '../db/vocabulary.js';
 import { classifyFailure } from '../failures/classifier.js';
 import type { Classification, UserRule } from '../failures/types.js';
+import { getArtifact } from '../artifacts/artifactStore.js';
 import { toLlmCallPayload } from '../providers/index.js';
+import type { Resources } from '../resources.js';
 import { getProfile } from '../specs/specStore.js';
 import { renderTemplate } from '../util/template.js';
 import type { WorkspaceDiff } from '../workspace/diff.js';
@@ -89,7 +91,11 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
   await Promise.all(recorded);
   const { decision } = result;
   const rules = ctx.resources.classifierRules ?? [];
-  const failing = result.results.filter((r) => r.verdict !== 'passed').map((r) => failingCheck(r, rules));
+  // The classifier reads a failing command's whole output, not the evidence's tail: a test run's
+  // tail is its totals, and the first failing test may be well before it.
+  const notPassed = result.results.filter((r) => r.verdict !== 'passed');
+  const outputs = new Map(await Promise.all(notPassed.map(async (r) => [r, await wholeOutput(ctx.resources, r)] as const)));
+  const failing = notPassed.map((r) => failingCheck(r, rules, outputs.get(r)));
   await ctx.record('decision', {
     decisionType: 'gate',
     inputs: {
@@ -102,35 +108,65 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
   });
   const verification: AttemptVerification = { verdict: decision.verdict, score: decision.score, reasons: decision.reasons, failing };
   if (decision.verdict !== 'passed') {
-    verification.classification = classify(result.results, decision.verdict, rules);
+    verification.classification = classify(result.results, decision.verdict, rules, outputs);
     verification.failureClass = verification.classification.failureClass;
   }
   return verification;
 }
 
-/** The failure classifier's reading of a command check's output; undefined for other checks. */
-function readCommandCheck(r: ValidatorEvidence, rules: readonly UserRule[]): Classification | undefined {
+/** Largest output read back whole for the classifier; a bigger one is read by its tail only. */
+export const CLASSIFY_OUTPUT_MAX_BYTES = 4 * 1024 * 1024;
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+/** A command check's stdout and stderr read back from their artifacts; undefined for other checks. */
+async function wholeOutput(res: Resources, r: ValidatorEvidence): Promise<Output | undefined> {
   if (r.type !== 'command') return undefined;
-  const e = r.evidence as { argv?: string[]; exitCode?: number | null; signal?: string | null; stdout?: { tail?: string }; stderr?: { tail?: string } };
+  const e = r.evidence as { stdout?: StreamEvidence; stderr?: StreamEvidence };
+  const read = async (s: StreamEvidence | undefined): Promise<string> => {
+    if (!s?.sha256 || (s.bytes ?? 0) > CLASSIFY_OUTPUT_MAX_BYTES) return s?.tail ?? '';
+    try {
+      return (await getArtifact(res.db.drizzle, res.blobs, s.sha256)).content.toString('utf8');
+    } catch {
+      return s.tail ?? ''; // the evidence's tail is still something to read
+    }
+  };
+  const [stdout, stderr] = await Promise.all([read(e.stdout), read(e.stderr)]);
+  return { stdout, stderr };
+}
+
+interface StreamEvidence {
+  sha256?: string;
+  bytes?: number;
+  tail?: string;
+}
+
+/** The failure classifier's reading of a command check's output (whole when given); undefined for other checks. */
+function readCommandCheck(r: ValidatorEvidence, rules: readonly UserRule[], output?: Output): Classification | undefined {
+  if (r.type !== 'command') return undefined;
+  const e = r.evidence as { argv?: string[]; exitCode?: number | null; signal?: string | null; stdout?: StreamEvidence; stderr?: StreamEvidence };
   return classifyFailure({
     stage: 'validator',
     validatorType: 'command',
     ...(e.argv ? { command: e.argv } : {}),
     ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
     ...(e.signal !== undefined ? { signal: e.signal } : {}),
-    stdout: e.stdout?.tail ?? '',
-    stderr: e.stderr?.tail ?? '',
+    stdout: output?.stdout ?? e.stdout?.tail ?? '',
+    stderr: output?.stderr ?? e.stderr?.tail ?? '',
   }, { rules });
 }
 
-function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[]): FailingCheck {
+function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[], output?: Output): FailingCheck {
   const evidence = r.evidence as { explanation?: unknown; error?: unknown; stdout?: { tail?: unknown }; stderr?: { tail?: unknown } };
   const parts = [evidence.explanation ?? evidence.error, evidence.stderr?.tail, evidence.stdout?.tail]
     .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
     .map((p) => p.trim());
   // What the output says first — the failing tests by name, the decisive line — since a long log
   // keeps only its tail, and the tail of a test run is its totals, not which test failed where.
-  const context = readCommandCheck(r, rules)?.context;
+  const context = readCommandCheck(r, rules, output)?.context;
   const headline = context
     ? [
         context.failingTests.length ? `failing tests: ${context.failingTests.slice(0, 10).join('; ')}${context.failingTests.length > 10 ? `; and ${context.failingTests.length - 10} more` : ''}` : '',
@@ -159,11 +195,11 @@ function tailLines(text: string, chars: number): string {
 }
 
 /** The failure class of a verdict that is not passed, from the first check that did not pass. */
-function classify(results: ValidatorEvidence[], verdict: Verdict, rules: readonly UserRule[]): Classification {
+function classify(results: ValidatorEvidence[], verdict: Verdict, rules: readonly UserRule[], outputs: Map<ValidatorEvidence, Output | undefined>): Classification {
   const first = results.find((r) => r.verdict === (verdict === 'error' ? 'error' : 'failed')) ?? results.find((r) => r.verdict !== 'passed');
   const plain = (failureClass: FailureClass, summary: string): Classification => ({ failureClass, confidence: 1, context: { errorCodes: [], failingTests: [], summary } });
   if (!first) return { ...plain('unknown', 'no check said why'), confidence: 0 };
-  const read = readCommandCheck(first, rules);
+  const read = readCommandCheck(first, rules, outputs.get(first));
   if (read) {
     const e = first.evidence as { argv?: string[]; exitCode?: number | null; timedOut?: boolean };
     if (e.timedOut) return { ...read, failureClass: 'timeout', confidence: 1 };

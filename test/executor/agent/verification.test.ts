@@ -263,6 +263,26 @@ describe.each(testBackends())('verified agent attempts on $name', (backend) => {
     expect(decisions.find((d) => d.decisionType === 'retry')).toMatchObject({ output: { retry: false } });
   });
 
+  it('names a failing test that only the whole output shows, not the tail kept in the evidence', async () => {
+    const model = `long-${backend.name}`;
+    server.enqueue(model, finish('f1'));
+    // A node --test run (TAP when piped) whose only failure comes first, then 80 passing tests:
+    // the 2,000-character tail in the evidence holds only passes and totals.
+    const passes = Array.from({ length: 80 }, (_, i) => `test('passes number ${i} with a long descriptive name', () => {});`).join('\n');
+    const file = `const test = require('node:test');\nconst assert = require('node:assert');\ntest('first test fails early', () => assert.strictEqual(1, 2));\n${passes}\n`;
+    await setup(`long-${backend.name}`, model, { validators: [{ type: 'command', name: 'suite', config: { argv: ['node', '-e', `require('fs').writeFileSync('long.test.js', ${JSON.stringify(file)}); require('child_process').execFileSync(process.execPath, ['--test', '--test-reporter=tap', 'long.test.js'], { stdio: 'inherit' })`] }, required: true }] });
+    const { task } = await gaffer.tasks.submit({ spec: `long-${backend.name}` });
+    const done = await finished(task.id);
+    const error = done.lastError as { classification: { failureClass: string; context: { failingTests: string[] } }; verification: { failing: { summary: string }[] } };
+    const [attempt] = (await gaffer.tasks.detail(task.id)).attempts;
+    const check = (await eventsOf(attempt!.id)).find((e) => e.type === 'validator_result')!.payload as { evidence: { stdout: { tail: string; bytes: number } } };
+    expect(check.evidence.stdout.bytes).toBeGreaterThan(4_000);
+    expect(check.evidence.stdout.tail).not.toContain('first test fails early');
+    expect(error.classification).toMatchObject({ failureClass: 'test_fail', decidedBy: 'validators' });
+    expect(error.classification.context.failingTests).toEqual(['first test fails early']);
+    expect(error.verification.failing[0]!.summary.split('\n')[0]).toBe('failing tests: first test fails early');
+  });
+
   it('fails a weighted gate whose required validator fails, however high the weighted score', async () => {
     const model = `weighted-${backend.name}`;
     server.enqueue(model, edit('e1', 'a - b', 'a * b'), finish('f1'));
