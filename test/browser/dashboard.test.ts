@@ -95,9 +95,10 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
   it('signs in with a token and shows the overview with live counts', async (ctx) => {
     await signIn(page, adminToken);
     await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('admin');
-    for (const name of ['Overview', 'Tasks', 'Approvals', 'Escalations', 'Schedules', 'Specs & profiles']) {
-      await page.getByRole('link', { name, exact: true }).first().waitFor();
-    }
+    // Runs has its own place in the navigation, between Tasks and Approvals.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link').first().waitFor();
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Tasks', 'Runs', 'Approvals', 'Escalations', 'Schedules', 'Specs & profiles']);
     // The seeded work lands: the overview's counts follow the database.
     await settled(demo.seeded!.taskIds.fixPasses);
     await settled(demo.seeded!.taskIds.fixEscalates);
@@ -108,10 +109,24 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
 
   it('approves the waiting task with a note and watches its run live to success', async (ctx) => {
     const taskId = demo.seeded!.taskIds.awaitingApproval;
+    // The list carries each approval's task: no card reads its task on its own.
+    const taskReads: string[] = [];
+    const onRequest = (req: { url(): string }): void => {
+      if (new URL(req.url()).pathname.startsWith('/api/v1/tasks/')) taskReads.push(req.url());
+    };
+    page.on('request', onRequest);
     await page.getByRole('link', { name: 'Approvals', exact: true }).first().click();
     const card = page.getByTestId('approval').filter({ hasText: taskId });
     await card.waitFor();
-    await expect(card.textContent()).resolves.toContain('add-feature');
+    // The card is whole the moment it shows: its spec and what the task is asked to do, with no
+    // Approve button before them (read once, not polled).
+    const whole = await card.innerText();
+    expect(whole).toContain('add-feature v');
+    expect(whole).toContain('What the task is asked to do');
+    expect(whole).toContain('Add titleCase(text) to textkit');
+    await page.waitForLoadState('networkidle').catch(() => {});
+    page.off('request', onRequest);
+    expect(taskReads).toEqual([]);
     await shot(ctx, page, '02-approvals');
     await card.getByLabel('Note').fill('go ahead');
     await card.getByRole('button', { name: 'Approve' }).click();
@@ -124,12 +139,27 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     await page.waitForURL(/#\/runs\//);
     // The run is still going: the timeline streams and says so.
     await page.getByTestId('live').waitFor({ timeout: STATE_MS });
+    // Its counters keep up with the timeline: never fewer events than it shows.
+    for (let i = 0; i < 5; i++) {
+      const shown = await page.getByTestId('event').count();
+      const counted = Number((await page.getByTestId('run-events').textContent())?.replace(/,/g, ''));
+      expect(counted).toBeGreaterThanOrEqual(shown);
+      await page.waitForTimeout(300);
+    }
     await shot(ctx, page, '03-run-live');
     const first = await page.getByTestId('event').count();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: STATE_MS }).toBe('succeeded');
     expect(await page.getByTestId('event').count()).toBeGreaterThan(first);
     await page.locator('[data-testid=event][data-type=validator_result]').first().waitFor();
     await page.getByTestId('live').waitFor({ state: 'detached', timeout: STATE_MS });
+    // One duration for the run; the output's own time is the agent loop's, and says so.
+    const summary = page.locator('main section').first();
+    expect(await summary.locator('dt', { hasText: /^Took$/ }).count()).toBe(1);
+    expect(await summary.getByTestId('outcome-result').locator('dt', { hasText: /^(Took|Turns|Tokens|Cost)$/ }).count()).toBe(0);
+    // The first event in words: the task it runs, its attempt and worker; no JSON.
+    const started = page.locator('[data-testid=event][data-type=run_started]');
+    expect(await started.innerText()).toMatch(/Run started for task \w+, attempt 1 on worker /);
+    expect(await started.innerText()).not.toContain('{');
     await shot(ctx, page, '04-run-finished');
     const approved = await demo.server.gaffer.approvals.list({ taskId });
     expect(approved[0]).toMatchObject({ status: 'approved', note: 'go ahead', decidedBy: expect.stringContaining('admin') });
@@ -181,12 +211,17 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     expect(await page.evaluate(FOCUSED_TEXT)).toMatch(/^Task /);
     const inPlace = page.getByTestId('escalation');
     expect(await inPlace.count()).toBe(1);
+    // Waiting for a person is not "live"; the last error names the attempt it came from.
+    expect(await page.getByTestId('task-live').count()).toBe(0);
+    await page.getByRole('heading', { name: 'Last error — attempt 1' }).waitFor();
     await shot(ctx, page, '06a-task-escalated');
     await inPlace.getByLabel('Option').selectOption('retry_stronger');
     await inPlace.getByLabel('Note').fill('the small model stripped the capitals');
     await inPlace.getByRole('button', { name: 'Resolve' }).click();
     await page.getByTestId('escalation-notice').waitFor({ timeout: STATE_MS });
     expect(await page.getByTestId('escalation-notice').textContent()).toContain('Resolved with retry_stronger');
+    // Queued again, the task moves: now it is live.
+    await page.getByTestId('task-live').waitFor({ timeout: STATE_MS });
 
     // The new attempt appears on the same page and passes; the log shows both attempts' starts.
     await expect.poll(() => page.getByTestId('attempt').count(), { timeout: STATE_MS }).toBe(2);
@@ -197,9 +232,22 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
     expect(await page.getByTestId('attempt').nth(0).locator('[data-label=Profile]').textContent()).toContain('demo-small');
     expect(await page.getByTestId('attempt').nth(1).locator('[data-label=Profile]').textContent()).toContain('demo-large');
     expect(await page.getByTestId('escalation').count()).toBe(0);
+    expect(await page.getByTestId('task-live').count()).toBe(0);
     await shot(ctx, page, '06-task-retried');
     const [escalation] = await demo.server.gaffer.escalations.list({ taskId });
     expect(escalation).toMatchObject({ status: 'resolved', resolution: 'retry_stronger', acknowledgedBy: expect.stringContaining('admin') });
+
+    // Resolved, the escalation still tells of when it was opened: one attempt of one, no retries
+    // (the task has run a second attempt since).
+    await page.goto(`${demo.server.url}/#/escalations?status=resolved`);
+    const resolved = page.getByTestId('escalation').filter({ hasText: taskId });
+    await resolved.waitFor({ timeout: STATE_MS });
+    expect(await resolved.locator('h2').textContent()).toContain('no retries allowed by the spec');
+    expect(await resolved.locator('dt', { hasText: 'Attempts when opened' }).locator('xpath=..').locator('dd').textContent()).toBe('1 of 1');
+    await shot(ctx, page, '06b-escalation-resolved');
+    // Back to the task page for the next test.
+    await page.goto(`${demo.server.url}/#/tasks/${taskId}`);
+    await page.getByTestId('attempt').nth(1).waitFor({ timeout: STATE_MS });
   });
 
   it('opens a run timeline and expands a model call to its messages and the diff', async (ctx) => {
@@ -306,10 +354,22 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
       ['#/approvals/x', 'There is no page at /approvals/x'],
       ['#/nowhere', 'There is no page at /nowhere'],
     ];
+    const reads: string[] = [];
+    const onRequest = (req: { url(): string }): void => {
+      if (new URL(req.url()).pathname.startsWith('/api/v1/')) reads.push(new URL(req.url()).pathname);
+    };
+    page.on('request', onRequest);
     for (const [route, says] of cases) {
+      reads.length = 0;
       await page.goto(`${demo.server.url}/${route}`);
       const panel = page.getByTestId('not-found');
       await panel.waitFor({ timeout: STATE_MS });
+      if (route.startsWith('#/tasks/')) {
+        // One request for a task that is not there, not a second when the page stops polling.
+        // A second read would follow the first at once; give it a moment to show.
+        await page.waitForTimeout(1000);
+        expect(reads.filter((p) => p === `/api/v1${route.slice(1)}`), route).toHaveLength(1);
+      }
       expect(await panel.innerText(), route).toContain(says);
       // One heading, no second copy of the error, nothing under the panel.
       expect(await page.locator('main h1').allTextContents(), route).toEqual(['Not found']);
@@ -317,6 +377,7 @@ describe.skipIf(!available && !explicit)('dashboard in Chromium', () => {
       expect(await page.getByRole('button', { name: /Load more/ }).count(), route).toBe(0);
       expect(await panel.getByRole('link').count(), route).toBe(1);
     }
+    page.off('request', onRequest);
     await shot(ctx, page, '11-not-found');
   });
 

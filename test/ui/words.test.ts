@@ -1,13 +1,17 @@
 /**
  * The dashboard's words and readings (ui/src/lib): statuses, escalation triggers, missed-run
- * policies, input previews, results and errors read into words, and a task's log with its
+ * policies, plurals, input previews, results and errors read into words, the attempts an
+ * escalation or a last error speaks of, a live run's counters, and a task's log with its
  * attempts' starts put in.
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError, isMissing } from '../../ui/src/lib/apiError.js';
 import { readOutcome } from '../../ui/src/lib/outcome.js';
 import { taskStory } from '../../ui/src/lib/taskLog.js';
-import { inputPreview, missedPolicy, statusWord, triggerText } from '../../ui/src/lib/words.js';
+import { inputPreview, missedPolicy, plural, statusWord, triggerText } from '../../ui/src/lib/words.js';
+import { attemptText, escalationAttempts, lastErrorAttempt } from '../../ui/src/lib/attempts.js';
+import { countEvents, liveCounters } from '../../ui/src/lib/runCounters.js';
+import type { RunEvent } from '../../ui/src/types.js';
 
 describe('words', () => {
   it('says statuses, triggers and policies in words', () => {
@@ -22,6 +26,14 @@ describe('words', () => {
     expect(triggerText('something_new', null)).toBe('something new');
     expect(missedPolicy('skip').label).toBe('skip them');
     expect(missedPolicy('all').label).toBe('fire each');
+  });
+
+  it('counts with the noun in the right number', () => {
+    expect(plural(1, 'change')).toBe('1 change');
+    expect(plural(3, 'change')).toBe('3 changes');
+    expect(plural(0, 'run')).toBe('0 runs');
+    expect(plural(1200, 'message')).toBe('1,200 messages');
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
   });
 
   it('previews an input in one short line, what is asked first', () => {
@@ -71,6 +83,59 @@ describe('outcome', () => {
     expect(r.facts).toEqual([['finished by', 'finish']]);
     expect(readOutcome('plain text').text).toBe('plain text');
     expect(readOutcome(null).facts).toEqual([]);
+  });
+});
+
+describe('attempts', () => {
+  const evidence = [{ runId: 'r1', attempt: 1, status: 'failed' }];
+  const later = { spec: null, status: 'succeeded', attempt: 2, maxAttempts: 2 };
+
+  it('reads an open escalation with the task now, a closed one with its own evidence', () => {
+    const open = escalationAttempts({ status: 'acknowledged', trigger: 'retries_exhausted', evidence, task: { ...later, status: 'escalated', attempt: 1, maxAttempts: 1 } });
+    expect(open).toEqual({ attempt: 1, maxAttempts: 1 });
+    // Resolved with a retry, the task has run a second attempt since: the escalation still tells of the first.
+    const closed = escalationAttempts({ status: 'resolved', trigger: 'retries_exhausted', evidence, task: later });
+    expect(closed).toEqual({ attempt: 1, maxAttempts: 1 });
+    expect(attemptText(closed!)).toBe('1 of 1');
+    expect(triggerText('retries_exhausted', 'test_fail', closed!.attempt, closed!.maxAttempts)).toBe('failed; no retries allowed by the spec');
+    // Newest first in the evidence; the allowed number is known only when the retries ran out.
+    const many = [{ runId: 'r3', attempt: 3 }, { runId: 'r2', attempt: 2 }];
+    expect(escalationAttempts({ status: 'dismissed', trigger: 'retries_exhausted', evidence: many, task: later })).toEqual({ attempt: 3, maxAttempts: 3 });
+    const noRetry = escalationAttempts({ status: 'resolved', trigger: 'no_retry_class', evidence: many, task: later });
+    expect(noRetry).toEqual({ attempt: 3, maxAttempts: undefined });
+    expect(attemptText(noRetry!)).toBe('3');
+    expect(escalationAttempts({ status: 'resolved', trigger: 'retries_exhausted', evidence: [{ runId: null }], task: later })).toBeUndefined();
+    expect(escalationAttempts({ status: 'open', trigger: 'retries_exhausted', evidence, task: null })).toBeUndefined();
+  });
+
+  it("names the attempt a task's last error came from", () => {
+    expect(lastErrorAttempt([{ attempt: 1, status: 'failed' }, { attempt: 2, status: 'running' }])).toBe(1);
+    expect(lastErrorAttempt([{ attempt: 1, status: 'failed' }, { attempt: 2, status: 'timed_out' }, { attempt: 3, status: 'succeeded' }])).toBe(2);
+    expect(lastErrorAttempt([{ attempt: 1, status: 'running' }])).toBeUndefined();
+    expect(lastErrorAttempt([])).toBeUndefined();
+  });
+});
+
+describe('run counters while live', () => {
+  const ev = (seq: number, type: string, payload: Record<string, unknown> = {}): RunEvent => ({ seq, type, ts: '2026-11-22T10:00:00.000Z', payload });
+  const events = [
+    ev(1, 'run_started'),
+    ev(2, 'llm_call', { usage: { inputTokens: 100, outputTokens: 20 }, costUsd: 0.0002 }),
+    ev(3, 'tool_call'),
+    ev(4, 'llm_call', { usage: { inputTokens: 150 }, costUsd: 0.0001 }),
+  ];
+
+  it('adds up model calls as the server does', () => {
+    expect(countEvents(events)).toEqual({ events: 4, turns: 2, inputTokens: 250, outputTokens: 20, costUsd: 0.0002 + 0.0001 });
+    expect(countEvents([])).toEqual({ events: 0, turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+  });
+
+  it('never shows fewer than the timeline, nor less than the run says', () => {
+    const behind = { lastSeq: 2, turns: 1, inputTokens: 100, outputTokens: 20, costUsd: 0.0002 };
+    expect(liveCounters(behind, events)).toMatchObject({ events: 4, turns: 2, inputTokens: 250, outputTokens: 20 });
+    // Caught up (or more than the page has read): the run's own counters.
+    const ahead = { lastSeq: 9, turns: 5, inputTokens: 900, outputTokens: 90, costUsd: 0.01 };
+    expect(liveCounters(ahead, events)).toEqual({ events: 9, turns: 5, inputTokens: 900, outputTokens: 90, costUsd: 0.01 });
   });
 });
 

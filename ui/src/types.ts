@@ -28,6 +28,8 @@ export const TASK_STATUSES = [
   'blocked',
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** Statuses in which something is moving (a worker will or does run it), so a page can say "live". */
+export const MOVING_TASK_STATUSES: readonly string[] = ['queued', 'running', 'retrying'];
 /** Statuses a task never leaves (escalated is not one: resolving it queues the task again). */
 export const FINAL_TASK_STATUSES: readonly string[] = ['succeeded', 'failed', 'cancelled', 'rejected', 'blocked'];
 
@@ -123,6 +125,12 @@ export interface Approval {
   requestedAt: string;
   decidedAt: string | null;
   decidedBy: string | null;
+}
+
+/** An approval in the inbox (`GET /approvals`, `/approvals/{id}`): with its task's summary and input. */
+export interface InboxApproval extends Approval {
+  /** The task now (null if it is gone). */
+  task: { spec: VersionRef | null; status: TaskStatus; input: unknown } | null;
 }
 
 export interface TaskDetail {

@@ -4,6 +4,7 @@
  */
 import { percent, usd } from '../lib/format.js';
 import type { DayPoint } from '../lib/series.js';
+import { plural } from '../lib/words.js';
 
 const W = 10; // width of one day's slot in viewBox units
 const H = 100;
@@ -30,11 +31,11 @@ export function RunsChart({ points }: { points: DayPoint[] }) {
   const max = Math.max(1, ...points.map((p) => p.runs));
   const total = points.reduce((n, p) => n + p.runs, 0);
   const ok = points.reduce((n, p) => n + p.successes, 0);
-  const label = `Finished runs per day over ${points.length} days: ${total} runs, ${ok} succeeded (${percent(total ? ok / total : null)}).`;
+  const label = `Finished runs per day over ${points.length} days: ${plural(total, 'run')}, ${ok} succeeded (${percent(total ? ok / total : null)}).`;
   return (
     <figure class="chart">
       <div class="chart-max" aria-hidden="true">
-        {max} runs
+        {plural(max, 'run')}
       </div>
       <svg viewBox={`0 0 ${points.length * W} ${H}`} preserveAspectRatio="none" role="img" aria-label={label}>
         <line x1="0" x2={points.length * W} y1={H - 0.5} y2={H - 0.5} class="baseline" />
@@ -43,7 +44,7 @@ export function RunsChart({ points }: { points: DayPoint[] }) {
           const hf = (p.failures / max) * (H - 4);
           return (
             <g key={p.day}>
-              <title>{`${dayLabel(p.day)}: ${p.runs} runs, ${p.successes} succeeded, ${p.failures} failed (${percent(p.successRate)})`}</title>
+              <title>{`${dayLabel(p.day)}: ${plural(p.runs, 'run')}, ${p.successes} succeeded, ${p.failures} failed (${percent(p.successRate)})`}</title>
               <rect x={i * W + 1.5} width={W - 3} y={H - hs} height={hs} class="bar-ok" />
               <rect x={i * W + 1.5} width={W - 3} y={H - hs - hf} height={hf} class="bar-fail" />
               <rect x={i * W} width={W} y="0" height={H} class="hit" />
@@ -101,7 +102,7 @@ export function RateChart({ points }: { points: DayPoint[] }) {
           {points.map((p, i) =>
             p.successRate === null ? null : (
               <g key={p.day}>
-                <title>{`${dayLabel(p.day)}: ${percent(p.successRate)} of ${p.runs} runs`}</title>
+                <title>{`${dayLabel(p.day)}: ${percent(p.successRate)} of ${plural(p.runs, 'run')}`}</title>
                 <line x1={i * W + W / 2} x2={i * W + W / 2} y1={H - 2 - p.successRate * (H - 4)} y2={H - 2 - p.successRate * (H - 4)} class="rate-dot" vector-effect="non-scaling-stroke" />
                 <rect x={i * W} width={W} y="0" height={H} class="hit" />
               </g>
@@ -116,7 +117,7 @@ export function RateChart({ points }: { points: DayPoint[] }) {
       </div>
       <Axis points={points} />
       <figcaption class="legend">
-        {last ? `${dayLabel(last.day)}: ${percent(last.successRate)} of ${last.runs} run${last.runs === 1 ? '' : 's'}` : 'No finished runs'} · scale 0–100%, dashed line 50%
+        {last ? `${dayLabel(last.day)}: ${percent(last.successRate)} of ${plural(last.runs, 'run')}` : 'No finished runs'} · scale 0–100%, dashed line 50%
       </figcaption>
     </figure>
   );
@@ -137,7 +138,7 @@ export function CostChart({ points }: { points: DayPoint[] }) {
           const h = max > 0 ? (p.costUsd / max) * (H - 4) : 0;
           return (
             <g key={p.day}>
-              <title>{`${dayLabel(p.day)}: ${usd(p.costUsd)} over ${p.runs} runs`}</title>
+              <title>{`${dayLabel(p.day)}: ${usd(p.costUsd)} over ${plural(p.runs, 'run')}`}</title>
               <rect x={i * W + 1.5} width={W - 3} y={H - h} height={h} class="bar-cost" />
               <rect x={i * W} width={W} y="0" height={H} class="hit" />
             </g>

@@ -7,8 +7,9 @@
  */
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
+import { attemptText, escalationAttempts } from '../lib/attempts.js';
 import { percent, shortId, usd } from '../lib/format.js';
-import { triggerText } from '../lib/words.js';
+import { plural, triggerText } from '../lib/words.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import type { Escalation, EscalationOption, Task, TaskDetail } from '../types.js';
@@ -30,7 +31,7 @@ function estimateText(o: EscalationOption): string {
   const e = o.estimate;
   if (!e) return '';
   if (e.runs === 0) return `no past runs (${e.basis})`;
-  return `${percent(e.successRate)} success, ${usd(e.avgCostUsd)} a run, from ${e.runs} run${e.runs === 1 ? '' : 's'} (${e.basis})`;
+  return `${percent(e.successRate)} success, ${usd(e.avgCostUsd)} a run, from ${plural(e.runs, 'run')} (${e.basis})`;
 }
 
 function Evidence({ escalation }: { escalation: Escalation }) {
@@ -87,6 +88,8 @@ export function EscalationCard({ escalation, task: given, onChanged }: { escalat
   const task = given ? { spec: given.spec ? { name: given.spec, version: given.specVersion ?? 0 } : null, status: given.status, attempt: given.attempt, maxAttempts: given.maxAttempts } : e.task;
   const onTaskPage = given !== undefined;
   const active = e.status === 'open' || e.status === 'acknowledged';
+  // Open: the task's counts now. Closed: the counts when it was opened, from its own evidence.
+  const attempts = escalationAttempts({ ...e, task });
   const [showInput, setShowInput] = useState(false);
   const body = (): { note?: string } => (note.trim() ? { note: note.trim() } : {});
   const chosen = e.options.find((o) => o.option === option);
@@ -101,7 +104,7 @@ export function EscalationCard({ escalation, task: given, onChanged }: { escalat
     <article class="card" data-testid="escalation" aria-labelledby={`es-${e.id}`}>
       <header class="card-head">
         <h2 id={`es-${e.id}`}>
-          {e.failureClass ? <span class="badge fc">{e.failureClass}</span> : null} {triggerText(e.trigger, e.failureClass, task?.attempt, task?.maxAttempts)}
+          {e.failureClass ? <span class="badge fc">{e.failureClass}</span> : null} {triggerText(e.trigger, e.failureClass, attempts?.attempt, attempts?.maxAttempts)}
         </h2>
         <Status status={e.status} />
       </header>
@@ -110,7 +113,7 @@ export function EscalationCard({ escalation, task: given, onChanged }: { escalat
           ['Task', onTaskPage ? null : <a href={href('tasks', e.taskId)} class="mono">{e.taskId}</a>, 'wide'],
           ['Spec', !onTaskPage && task?.spec ? <a href={href('specs', task.spec.name)}>{`${task.spec.name} v${task.spec.version}`}</a> : null],
           ['Task status', !onTaskPage && task ? <Status status={task.status} /> : null],
-          ['Attempts', task ? `${task.attempt} of ${task.maxAttempts}` : null],
+          [active ? 'Attempts' : 'Attempts when opened', attempts ? attemptText(attempts) : null],
           ['Opened', <Time iso={e.openedAt} />],
           ['Acknowledged', e.acknowledgedAt ? <><Time iso={e.acknowledgedAt} /> by <span class="mono">{e.acknowledgedBy}</span></> : null],
           ['Closed', e.resolvedAt ? <><Time iso={e.resolvedAt} /> by <span class="mono">{e.resolvedBy}</span>{e.resolution ? <> with <strong>{e.resolution}</strong></> : null}</> : null],

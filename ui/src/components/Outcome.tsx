@@ -3,7 +3,7 @@
  * under a collapsed "Raw JSON". Failing checks show their output as it was printed: a monospace
  * block that keeps its lines.
  */
-import { count, duration, excerpt, usd } from '../lib/format.js';
+import { duration, excerpt } from '../lib/format.js';
 import { readOutcome, type ClassificationView, type FailingCheck } from '../lib/outcome.js';
 import { inputEntries } from '../lib/words.js';
 import { Facts, Json, Status } from './common.js';
@@ -138,13 +138,13 @@ export function Outcome({ value, kind, failureClass, label }: { value: unknown; 
           </pre>
         </div>
       ))}
-      {c || o.facts.length ? (
+      {/* The agent's own turns, tokens and cost are the run's counters, shown with the run (and
+          in the task's attempts): not repeated here. Its elapsed time is its loop alone, shorter
+          than the run's duration (which adds the checks), so it is labelled for what it is. */}
+      {c?.elapsedMs !== undefined || o.facts.length ? (
         <Facts
           rows={[
-            ['Turns', c?.turns !== undefined ? count(c.turns) : null],
-            ['Tokens', c?.inputTokens !== undefined ? `${count(c.inputTokens)} in → ${count(c.outputTokens ?? 0)} out` : null],
-            ['Cost', c?.costUsd !== undefined ? usd(c.costUsd) : null],
-            ['Took', c?.elapsedMs !== undefined ? duration(c.elapsedMs) : null],
+            ['Agent loop', c?.elapsedMs !== undefined ? duration(c.elapsedMs) : null],
             ...o.facts.map(([k, v]): [string, string] => [k, v]),
           ]}
         />

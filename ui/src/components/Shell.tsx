@@ -19,7 +19,8 @@ import { NotFound } from './common.js';
 
 const NAV: { label: string; href: string; pages: Route['page'][] }[] = [
   { label: 'Overview', href: '#/', pages: ['overview'] },
-  { label: 'Tasks', href: '#/tasks', pages: ['tasks', 'task', 'run', 'runs'] },
+  { label: 'Tasks', href: '#/tasks', pages: ['tasks', 'task'] },
+  { label: 'Runs', href: '#/runs', pages: ['runs', 'run'] },
   { label: 'Approvals', href: '#/approvals', pages: ['approvals'] },
   { label: 'Escalations', href: '#/escalations', pages: ['escalations'] },
   { label: 'Schedules', href: '#/schedules', pages: ['schedules'] },

@@ -4,7 +4,9 @@
  * output, checks their verdict and evidence, artifacts a download (diffs rendered as diffs).
  */
 import type { ComponentChildren } from 'preact';
-import { bytes, count, duration, preview, usd } from '../lib/format.js';
+import { bytes, count, duration, preview, shortId, usd } from '../lib/format.js';
+import { plural, statusWord } from '../lib/words.js';
+import { href } from '../router.js';
 import type { RunEvent } from '../types.js';
 import { ArtifactView, DownloadButton } from './Artifact.js';
 import { Json, Status, Time } from './common.js';
@@ -95,7 +97,7 @@ function LlmCall({ p }: { p: P }) {
             {error.status !== undefined ? ` (status ${String(error.status)})` : ''}
           </p>
         ) : null}
-        <h4>Request: {messages.length} messages</h4>
+        <h4>Request: {plural(messages.length, 'message')}</h4>
         <div class="messages">
           {messages.map((m, i) => (
             <Message key={i} message={m} />
@@ -314,6 +316,36 @@ function RunFinished({ p }: { p: P }) {
   );
 }
 
+/** The run's first event in words: the task and attempt it is, and the worker that runs it. */
+function RunStarted({ p }: { p: P }) {
+  const { taskId, attempt, worker, ...rest } = p;
+  const task = str(taskId);
+  return (
+    <div>
+      Run started
+      {task ? (
+        <>
+          {' '}
+          for <a href={href('tasks', task)}>task <span class="mono">{shortId(task)}</span></a>
+        </>
+      ) : null}
+      {num(attempt) !== undefined ? <>, attempt {num(attempt)}</> : null}
+      {str(worker) ? (
+        <>
+          {' '}
+          on worker <span class="mono">{str(worker)}</span>
+        </>
+      ) : null}
+      {Object.keys(rest).length ? (
+        <details>
+          <summary>Also recorded</summary>
+          <Json value={rest} />
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
 function Generic({ title, p }: { title: ComponentChildren; p: P }) {
   return (
     <details class="ev-details">
@@ -348,12 +380,12 @@ function Body({ event, pairs }: { event: RunEvent; pairs: Pairs }) {
     case 'status_change':
       return (
         <div>
-          {str(p.from) ?? '∅'} → <Status status={str(p.to) ?? '?'} />
+          {statusWord(str(p.from) ?? '∅')} → <Status status={str(p.to) ?? '?'} />
           {str(p.reason) ? <span class="muted"> — {str(p.reason)}</span> : null}
         </div>
       );
     case 'run_started':
-      return <Generic title="Run started" p={p} />;
+      return <RunStarted p={p} />;
     default:
       return <Generic title={<span class="mono">{event.type}</span>} p={p} />;
   }

@@ -22,25 +22,42 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
   });
   const [nonce, setNonce] = useState(0);
   const reload = useCallback(() => setNonce((n) => n + 1), []);
+  // What was last read to the end: a change of pollMs alone (a page stops polling once its task
+  // is final or missing) schedules the next read instead of reading again at once, so a page
+  // that stops polling on its first answer sends one request, not two.
+  const done = useRef<{ path: string; nonce: number } | undefined>(undefined);
 
   useEffect(() => {
     if (path === null) return;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let inFlight = false;
     const load = async (): Promise<void> => {
+      inFlight = true;
       setState((s) => (s.path === path ? { ...s, loading: true } : { path, data: undefined, error: undefined, loading: true }));
       try {
         const data = await api<T>(path, { signal: controller.signal });
-        if (!controller.signal.aborted) setState({ path, data, error: undefined, loading: false });
-      } catch (error) {
+        inFlight = false;
         if (controller.signal.aborted) return;
+        done.current = { path, nonce };
+        setState({ path, data, error: undefined, loading: false });
+      } catch (error) {
+        inFlight = false;
+        if (controller.signal.aborted) return;
+        done.current = { path, nonce };
         setState((s) => ({ ...s, path, error, loading: false }));
       }
       if (pollMs && !controller.signal.aborted) timer = setTimeout(() => void load(), pollMs);
     };
-    void load();
+    if (done.current?.path === path && done.current.nonce === nonce) {
+      if (pollMs) timer = setTimeout(() => void load(), pollMs);
+    } else {
+      void load();
+    }
     return () => {
       controller.abort();
+      // A read cut short is read again by the next run of this effect.
+      if (inFlight) done.current = undefined;
       if (timer) clearTimeout(timer);
     };
   }, [path, pollMs, nonce]);

@@ -1,7 +1,12 @@
 /**
  * The dashboard's words for the API's codes: statuses, escalation triggers, missed-run policies,
- * and a one-line preview of a task's input. Pure, so test/ui checks them.
+ * counts with their nouns, and a one-line preview of a task's input. Pure, so test/ui checks them.
  */
+
+/** A count with its noun in the right number: `1 change`, `3 changes` (`plural` when not noun + s). */
+export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : pluralNoun}`;
+}
 
 /** A status code as words: "awaiting_approval" → "awaiting approval" (the code stays the CSS class). */
 export function statusWord(status: string): string {
@@ -51,7 +56,7 @@ function valueText(v: unknown): string {
     return line.length > PREVIEW_VALUE_CHARS ? `${line.slice(0, PREVIEW_VALUE_CHARS - 1)}…` : line;
   }
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : `${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : plural(v.length, 'item');
   return '{…}';
 }
 

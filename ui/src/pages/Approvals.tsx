@@ -13,7 +13,7 @@ import { Pager, usePages } from '../components/Pager.js';
 import { shortId } from '../lib/format.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import type { Approval, TaskDetail } from '../types.js';
+import type { InboxApproval } from '../types.js';
 
 const PAGE_SIZE = 50;
 const STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'all'] as const;
@@ -21,34 +21,39 @@ const STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'all'] as cons
 /** A proposed patch lists its files as paths (or as objects with line counts). */
 type PatchFile = string | { path?: string; status?: string; additions?: number; deletions?: number };
 
-function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided(decision: string): void }) {
+function ApprovalCard({ approval, onDecided }: { approval: InboxApproval; onDecided(decision: string): void }) {
   const { operate } = useSession();
-  // The approval names its spec only for task approvals; the task says it for every kind.
-  const task = useApi<TaskDetail>(`/tasks/${approval.taskId}`);
-  const t = task.data?.task;
+  // The list carries each approval's task (spec, status, input): the card renders whole at once,
+  // with no request of its own, so its Approve button never shows before what it approves.
+  const t = approval.task;
   const req = approval.request ?? {};
-  const spec = typeof req.spec === 'string' ? req.spec : (t?.spec ?? undefined);
-  const specVersion = typeof req.specVersion === 'number' ? req.specVersion : t?.specVersion;
+  const spec = typeof req.spec === 'string' ? req.spec : t?.spec?.name;
+  const specVersion = typeof req.specVersion === 'number' ? req.specVersion : t?.spec?.version;
   const files = Array.isArray(req.files) ? (req.files as PatchFile[]) : [];
   const patchSha = typeof req.patchSha256 === 'string' ? req.patchSha256 : undefined;
+  const what = approval.kind === 'patch' ? 'Proposed patch' : approval.kind === 'tool_call' ? 'Tool call' : 'Task';
   return (
     <article class="card" data-testid="approval" aria-labelledby={`ap-${approval.id}`}>
       <header class="card-head">
         <h2 id={`ap-${approval.id}`}>
-          {approval.kind === 'patch' ? 'Proposed patch' : approval.kind === 'tool_call' ? 'Tool call' : 'Task'} for{' '}
-          {spec ? <a href={href('specs', spec)}>{spec}</a> : <span class="muted">(spec loading)</span>}
-          {specVersion ? <span class="muted"> v{specVersion}</span> : null}
+          {spec ? (
+            <>
+              {what} for <a href={href('specs', spec)}>{spec}</a>
+              {specVersion ? <span class="muted"> v{specVersion}</span> : null}
+            </>
+          ) : (
+            what
+          )}
         </h2>
         <Status status={approval.status} />
       </header>
       <Facts
         rows={[
           ['Task', <a href={href('tasks', approval.taskId)} class="mono">{approval.taskId}</a>, 'wide'],
-          ['Task status', t ? <Status status={t.status} /> : null],
+          ['Task status', t ? <Status status={t.status} /> : 'deleted'],
           ['Why', typeof req.reason === 'string' ? req.reason : approval.kind === 'patch' ? 'the task ran in propose mode: its changes wait for a person' : null],
           ['Summary', typeof req.summary === 'string' ? req.summary : null],
           ['Requested', <Time iso={approval.requestedAt} />],
-          ['Submitted by', t?.createdBy ? <span class="mono">{t.createdBy}</span> : null],
           ['Attempt', typeof req.attempt === 'number' ? String(req.attempt) : null],
           ['Run', typeof req.runId === 'string' ? <a href={href('runs', req.runId)} class="mono">{shortId(req.runId)}</a> : null],
           ['Decided', approval.decidedAt ? <><Time iso={approval.decidedAt} /> by <span class="mono">{approval.decidedBy}</span></> : null],
@@ -86,7 +91,7 @@ export function Approvals({ params }: { params: URLSearchParams }) {
   useTitle('Approvals');
   const status = params.get('status') ?? 'pending';
   const pages = usePages(status);
-  const list = useApi<{ approvals: Approval[]; next: string | null }>(
+  const list = useApi<{ approvals: InboxApproval[]; next: string | null }>(
     `/approvals${query({ status: status === 'all' ? undefined : status, limit: PAGE_SIZE, cursor: pages.cursor })}`,
     pages.cursor ? undefined : 5000,
   );

@@ -1,7 +1,8 @@
 /**
  * One run: its status and counters, and its event timeline. Events are read a page at a time
  * (`/runs/{id}/events`, with spilled payloads resolved); while the run is going the page then
- * follows the live stream from the last seq it has (sse.ts) and shows that it is live.
+ * follows the live stream from the last seq it has (sse.ts) and shows that it is live, reading the
+ * run again as events arrive (its counters never shown below what the events add up to).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorMessage, isMissing } from '../api.js';
@@ -10,11 +11,14 @@ import { useApi, useMounted, useTitle } from '../components/hooks.js';
 import { Outcome } from '../components/Outcome.js';
 import { Timeline } from '../components/Timeline.js';
 import { count, shortId, usd } from '../lib/format.js';
+import { liveCounters } from '../lib/runCounters.js';
 import { href } from '../router.js';
 import { followRunEvents } from '../sse.js';
 import type { Run, RunEvent } from '../types.js';
 
 const PAGE = 500;
+/** While live, the run (its counters) is read again at most this often as events arrive. */
+const COUNTER_REFRESH_MS = 1000;
 /** Events read before asking to load more (a finished run with a long log). */
 const AUTO_LOAD = 2000;
 
@@ -34,6 +38,19 @@ export function RunPage({ id }: { id: string }) {
   const [typeFilter, setTypeFilter] = useState('');
   const stream = useRef<AbortController | null>(null);
   const lastSeq = useRef(0);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const lastRefresh = useRef(0);
+
+  /** Reads the run again after live events, at most once every COUNTER_REFRESH_MS. */
+  const refreshRun = (): void => {
+    if (refreshTimer.current !== undefined) return;
+    const wait = Math.max(0, lastRefresh.current + COUNTER_REFRESH_MS - Date.now());
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = undefined;
+      lastRefresh.current = Date.now();
+      if (mounted.current) run.reload();
+    }, wait);
+  };
 
   const append = (batch: RunEvent[]): void => {
     const fresh = batch.filter((e) => e.seq > lastSeq.current);
@@ -74,6 +91,7 @@ export function RunPage({ id }: { id: string }) {
       onEvents: (batch) => {
         append(batch);
         if (batch.some((e) => e.type === 'run_finished')) run.reload();
+        else refreshRun();
       },
       onConnected: (connected) => {
         if (!controller.signal.aborted) setLive(connected ? 'live' : 'reconnecting');
@@ -112,10 +130,14 @@ export function RunPage({ id }: { id: string }) {
       cancelled = true;
       stream.current?.abort();
       stream.current = null;
+      clearTimeout(refreshTimer.current);
+      refreshTimer.current = undefined;
     };
   }, [id]);
 
   const r = run.data;
+  // The run's counters are read a moment behind the streamed events: never show fewer than they add up to.
+  const counters = r ? liveCounters(r, events) : undefined;
   const types = [...new Set(events.map((e) => e.type))];
   const shown = typeFilter ? events.filter((e) => e.type === typeFilter || (typeFilter === 'tool_call' && e.type === 'tool_result')) : events;
 
@@ -163,10 +185,10 @@ export function RunPage({ id }: { id: string }) {
               ['Took', r.durationMs !== null ? <Duration ms={r.durationMs} /> : null],
               ['Verdict', r.verdict],
               ['Failure class', r.failureClass ? <span class="badge fc">{r.failureClass}</span> : null],
-              ['Model turns', count(r.turns)],
-              ['Tokens', `${count(r.inputTokens)} in → ${count(r.outputTokens)} out`],
-              ['Cost', usd(r.costUsd)],
-              ['Events', count(r.lastSeq)],
+              ['Model turns', count(counters?.turns)],
+              ['Tokens', `${count(counters?.inputTokens)} in → ${count(counters?.outputTokens)} out`],
+              ['Cost', usd(counters?.costUsd)],
+              ['Events', <span data-testid="run-events">{count(counters?.events)}</span>],
               ['Created by', r.createdBy ? <span class="mono">{r.createdBy}</span> : null],
               ['Parent run', r.parentRunId ? <IdLink kind="runs" id={r.parentRunId} /> : null],
               ['Tags', r.tags.length ? r.tags.join(', ') : null],
@@ -190,7 +212,7 @@ export function RunPage({ id }: { id: string }) {
       )}
 
       <Section
-        title={`Timeline (${events.length}${r && r.lastSeq > events.length ? ` of ${r.lastSeq}` : ''})`}
+        title={`Timeline (${events.length}${counters && counters.events > events.length ? ` of ${counters.events}` : ''})`}
         actions={
           <div class="field inline">
             <label for="ev-type">Show</label>

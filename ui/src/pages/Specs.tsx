@@ -8,6 +8,7 @@ import { Crumbs, Empty, ErrorNote, Json, Loading, NotFound, Section, Time } from
 import { useApi, useTitle } from '../components/hooks.js';
 import { diffJson, type JsonChange } from '../lib/jsonDiff.js';
 import { preview } from '../lib/format.js';
+import { plural } from '../lib/words.js';
 import { href } from '../router.js';
 import type { ProfileVersion, SpecVersion } from '../types.js';
 
@@ -255,7 +256,7 @@ export function DefinitionPage({ kind, name }: { kind: 'specs' | 'profiles'; nam
               {from && to ? (
                 <>
                   <p class="small muted">
-                    v{from.version} → v{to.version}: {diffJson(from.definition, to.definition).length} change(s) in the definition
+                    v{from.version} → v{to.version}: {plural(diffJson(from.definition, to.definition).length, 'change')} in the definition
                   </p>
                   <ChangeTable changes={diffJson(from.definition, to.definition)} />
                 </>

@@ -14,11 +14,12 @@ import { EscalationCard, type EscalationNotice } from '../components/EscalationC
 import { useApi, useTitle } from '../components/hooks.js';
 import { InputView, Outcome } from '../components/Outcome.js';
 import { count, duration, preview, shortId, usd } from '../lib/format.js';
+import { lastErrorAttempt } from '../lib/attempts.js';
 import { taskStory } from '../lib/taskLog.js';
 import { statusWord } from '../lib/words.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import { FINAL_TASK_STATUSES, type Decision, type Escalation, type Run, type Schedule, type Task, type TaskDetail, type TaskLogEntry } from '../types.js';
+import { FINAL_TASK_STATUSES, MOVING_TASK_STATUSES, type Decision, type Escalation, type Run, type Schedule, type Task, type TaskDetail, type TaskLogEntry } from '../types.js';
 
 const LIVE_MS = 2000;
 
@@ -250,6 +251,12 @@ function TaskEscalations({ task, live, onChanged }: { task: Task; live: boolean;
   );
 }
 
+/** "Last error — attempt 1": the attempt it came from, so it is not read as a running retry's. */
+function lastErrorTitle(attempts: Run[]): string {
+  const n = lastErrorAttempt(attempts);
+  return n === undefined ? 'Last error' : `Last error — attempt ${n}`;
+}
+
 function ScheduleName({ id }: { id: string }) {
   const schedule = useApi<Schedule>(`/schedules/${encodeURIComponent(id)}`).data;
   return (
@@ -269,7 +276,10 @@ export function TaskPage({ id }: { id: string }) {
   if (task && final && pollMs !== undefined) setPollMs(undefined);
   if (task && !final && pollMs === undefined) setPollMs(LIVE_MS);
   if (!task && isMissing(detail.error) && pollMs !== undefined) setPollMs(undefined);
+  // Refreshed while not final (an escalation or approval can be decided elsewhere), but "live"
+  // only while something moves: a task waiting for a person is not.
   const live = !final;
+  const moving = task ? MOVING_TASK_STATUSES.includes(task.status) : false;
 
   if (!detail.data) {
     if (isMissing(detail.error)) {
@@ -299,8 +309,8 @@ export function TaskPage({ id }: { id: string }) {
           <Crumbs items={[['#/tasks', 'Tasks']]} />
           <h1>
             Task <span class="mono">{shortId(t.id)}</span> <Status status={t.status} testId="task-status" />
-            {live ? (
-              <span class="live-dot" title="refreshing every 2 s while the task is not final">
+            {moving ? (
+              <span class="live-dot" data-testid="task-live" title="refreshing every 2 s while the task is queued or running">
                 live
               </span>
             ) : null}
@@ -492,7 +502,7 @@ export function TaskPage({ id }: { id: string }) {
         <Section title="Input">
           <InputView input={t.input} />
         </Section>
-        <Section title={t.lastError ? 'Last error' : 'Result'}>
+        <Section title={t.lastError ? lastErrorTitle(attempts) : 'Result'}>
           {t.lastError ? (
             <Outcome value={t.lastError} kind="error" failureClass={t.failureClass} label="last error" />
           ) : t.result !== null ? (
