@@ -75,7 +75,10 @@ let savepoints = 0;
 
 /**
  * Runs fn inside a savepoint of the open transaction tx: if fn throws, only its own work is
- * undone and the transaction goes on; the error is rethrown. Works the same on both drivers.
+ * undone and the transaction goes on; fn's error is rethrown (with a failed ROLLBACK TO as its
+ * cause: then the transaction itself is lost). Works the same on both drivers. Savepoints on one
+ * transaction nest; they must not run concurrently (a transaction is one connection, one
+ * statement at a time).
  */
 export async function savepoint<T>(tx: Executor, fn: (sp: Executor) => Promise<T>): Promise<T> {
   const name = `gaffer_sp_${++savepoints}`;
@@ -85,7 +88,11 @@ export async function savepoint<T>(tx: Executor, fn: (sp: Executor) => Promise<T
     await tx.execute(sql.raw(`RELEASE SAVEPOINT ${name}`));
     return result;
   } catch (err) {
-    await tx.execute(sql.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+    try {
+      await tx.execute(sql.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+    } catch (rollbackError) {
+      if (err instanceof Error && err.cause === undefined) err.cause = rollbackError;
+    }
     throw err;
   }
 }

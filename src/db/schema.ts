@@ -425,7 +425,8 @@ export const approvals = pgTable(
     check('approvals_kind_check', sql.raw(`kind IN ${sqlList(APPROVAL_KINDS)}`)),
     check('approvals_status_check', sql.raw(`status IN ${sqlList(APPROVAL_STATUSES)}`)),
     uniqueIndex('approvals_one_pending_idx').on(t.taskId, t.kind).where(sql`status = 'pending'`),
-    index('approvals_status_idx').on(t.status, t.requestedAt),
+    // The inbox lists by status, newest first by id (UUIDv7), paging by id.
+    index('approvals_status_idx').on(t.status, t.id),
   ],
 );
 
@@ -509,7 +510,8 @@ export const escalations = pgTable(
     check('escalations_status_check', sql.raw(`status IN ${sqlList(ESCALATION_STATUSES)}`)),
     check('escalations_trigger_check', sql.raw(`trigger IN ${sqlList(ESCALATION_TRIGGERS)}`)),
     check('escalations_resolution_check', sql.raw(`resolution IS NULL OR resolution IN ${sqlList(ESCALATION_OPTIONS)}`)),
-    index('escalations_status_idx').on(t.status, t.openedAt),
+    // The inbox lists by status, newest first by id (UUIDv7), paging by id.
+    index('escalations_status_idx').on(t.status, t.id),
     index('escalations_task_idx').on(t.taskId),
     uniqueIndex('escalations_one_open_idx').on(t.taskId).where(sql`status IN ('open', 'acknowledged')`),
   ],

@@ -52,9 +52,16 @@ export async function readEvents(res: Resources, runId: string, options: ReadEve
   const events: StoredEvent[] = [];
   for (const row of page) {
     let payload = row.payload;
-    if (options.resolveSpilled && isSpilledPayload(payload)) {
-      const { content } = await getArtifact(res.db.drizzle, res.blobs, payload.$spilled.sha256);
-      payload = JSON.parse(content.toString('utf8'));
+    if (options.resolveSpilled && isSpilledPayload(row.payload)) {
+      const spilled = row.payload.$spilled;
+      // A payload that cannot be read back (its blob is on another machine's disk, say) stays a
+      // reference, saying why: one unreadable event must not make the whole log unreadable.
+      try {
+        const { content } = await getArtifact(res.db.drizzle, res.blobs, spilled.sha256);
+        payload = JSON.parse(content.toString('utf8'));
+      } catch (err) {
+        payload = { $spilled: { ...spilled, unresolved: err instanceof Error ? err.message : String(err) } };
+      }
     }
     events.push({ seq: row.seq, type: row.type, ts: new Date(row.ts).toISOString(), payload });
   }

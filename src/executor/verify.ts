@@ -93,9 +93,11 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
   const rules = ctx.resources.classifierRules ?? [];
   // The classifier reads a failing command's whole output, not the evidence's tail: a test run's
   // tail is its totals, and the first failing test may be well before it.
+  // One check at a time, keeping only the classifier's reading: never every output in memory at once.
   const notPassed = result.results.filter((r) => r.verdict !== 'passed');
-  const outputs = new Map(await Promise.all(notPassed.map(async (r) => [r, await wholeOutput(ctx.resources, r)] as const)));
-  const failing = notPassed.map((r) => failingCheck(r, rules, outputs.get(r)));
+  const readings = new Map<ValidatorEvidence, Classification | undefined>();
+  for (const r of notPassed) readings.set(r, readCommandCheck(r, rules, await wholeOutput(ctx.resources, r)));
+  const failing = notPassed.map((r) => failingCheck(r, readings.get(r)));
   await ctx.record('decision', {
     decisionType: 'gate',
     inputs: {
@@ -108,7 +110,7 @@ export async function verifyAttempt(ctx: ExecutionContext, input: VerifyInput): 
   });
   const verification: AttemptVerification = { verdict: decision.verdict, score: decision.score, reasons: decision.reasons, failing };
   if (decision.verdict !== 'passed') {
-    verification.classification = classify(result.results, decision.verdict, rules, outputs);
+    verification.classification = classify(result.results, decision.verdict, readings);
     verification.failureClass = verification.classification.failureClass;
   }
   return verification;
@@ -159,14 +161,14 @@ function readCommandCheck(r: ValidatorEvidence, rules: readonly UserRule[], outp
   }, { rules });
 }
 
-function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[], output?: Output): FailingCheck {
+export function failingCheck(r: ValidatorEvidence, reading: Classification | undefined): FailingCheck {
   const evidence = r.evidence as { explanation?: unknown; error?: unknown; stdout?: { tail?: unknown }; stderr?: { tail?: unknown } };
   const parts = [evidence.explanation ?? evidence.error, evidence.stderr?.tail, evidence.stdout?.tail]
     .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
     .map((p) => p.trim());
   // What the output says first — the failing tests by name, the decisive line — since a long log
   // keeps only its tail, and the tail of a test run is its totals, not which test failed where.
-  const context = readCommandCheck(r, rules, output)?.context;
+  const context = reading?.context;
   const headline = context
     ? [
         context.failingTests.length ? `failing tests: ${context.failingTests.slice(0, 10).join('; ')}${context.failingTests.length > 10 ? `; and ${context.failingTests.length - 10} more` : ''}` : '',
@@ -177,12 +179,15 @@ function failingCheck(r: ValidatorEvidence, rules: readonly UserRule[], output?:
   const room = FAILING_SUMMARY_CHARS - (headline ? headline.length + 1 : 0);
   const body = text.length > room ? `…${tailLines(text, room)}` : text || JSON.stringify(r.evidence).slice(0, room);
   const summary = headline ? `${headline}\n${body}` : body;
-  // Durations, temp paths and hex ids change between identical failures; they are not progress.
-  const normalised = summary
+  // The signature: the same checks failing the same way. The failing tests as a set (parallel
+  // runners print them in any order) and the output's tail, without what changes between
+  // identical failures — durations, temp paths, hex ids — which is not progress.
+  const normalised = body
     .replace(/\b\d+(\.\d+)?\s*(ms|s|sec|seconds)\b/g, '<t>')
     .replace(/\/tmp\/[^\s'"]+/g, '<tmp>')
     .replace(/\b[0-9a-f]{12,}\b/g, '<id>');
-  const signature = createHash('sha256').update(`${r.validator}\0${r.verdict}\0${normalised}`).digest('hex').slice(0, 16);
+  const tests = [...(context?.failingTests ?? [])].sort().join('\0');
+  const signature = createHash('sha256').update(`${r.validator}\0${r.verdict}\0${tests}\0${normalised}`).digest('hex').slice(0, 16);
   return { validator: r.validator, type: r.type, verdict: r.verdict as 'failed' | 'error', summary, signature };
 }
 
@@ -195,11 +200,11 @@ function tailLines(text: string, chars: number): string {
 }
 
 /** The failure class of a verdict that is not passed, from the first check that did not pass. */
-function classify(results: ValidatorEvidence[], verdict: Verdict, rules: readonly UserRule[], outputs: Map<ValidatorEvidence, Output | undefined>): Classification {
+function classify(results: ValidatorEvidence[], verdict: Verdict, readings: Map<ValidatorEvidence, Classification | undefined>): Classification {
   const first = results.find((r) => r.verdict === (verdict === 'error' ? 'error' : 'failed')) ?? results.find((r) => r.verdict !== 'passed');
   const plain = (failureClass: FailureClass, summary: string): Classification => ({ failureClass, confidence: 1, context: { errorCodes: [], failingTests: [], summary } });
   if (!first) return { ...plain('unknown', 'no check said why'), confidence: 0 };
-  const read = readCommandCheck(first, rules, outputs.get(first));
+  const read = readings.get(first);
   if (read) {
     const e = first.evidence as { argv?: string[]; exitCode?: number | null; timedOut?: boolean };
     if (e.timedOut) return { ...read, failureClass: 'timeout', confidence: 1 };

@@ -7,6 +7,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { savepoint, type Executor } from '../db/connection.js';
+import { isTransientDbError } from '../db/sqlstate.js';
 import { approvals, runs, tasks } from '../db/schema.js';
 import type { FailureClass, RunStatus, TaskStatus, Verdict } from '../db/vocabulary.js';
 import { insertBatch, prepareBatch, recordsetJson, type PreparedBatch } from '../events/appendEvents.js';
@@ -359,6 +360,9 @@ async function submitFallback(res: Resources, tx: Executor, task: Task, fallback
       reason: `${task.maxAttempts === 1 ? 'the attempt' : `all ${plural(task.maxAttempts, 'attempt')}`} failed; the fallback spec '${fallbackSpec}' takes over`,
     }, principal);
   } catch (err) {
+    // A deadlock or a lost connection is no reason to give up the fallback: the whole completion
+    // runs again (withTransientRetry). Only a fallback that cannot be submitted is logged as such.
+    if (isTransientDbError(err)) throw err;
     await appendTaskEvent(res, tx, task.id, 'decision', {
       decisionType: 'fallback',
       inputs,

@@ -169,6 +169,15 @@ describe.each(testBackends())('events on $name', (backend) => {
     expect(JSON.parse(artifact.content.toString()).output).toBe(big);
     const resolved = await gaffer.events.read(run.id, { after: 1, resolveSpilled: true });
     expect((resolved.events[0]!.payload as { output: string }).output).toBe(big);
+
+    // A reference that cannot be read back stays a reference saying why; the rest of the log reads.
+    const ghost = await gaffer.runs.create({ name: 'spill-ghost' });
+    const missing = 'f'.repeat(64);
+    await gaffer.db.rows(sql`INSERT INTO events (run_id, seq, type, ts, payload) VALUES (${ghost.id}, 2, 'log', now(), ${JSON.stringify({ $spilled: { sha256: missing, bytes: 70_000 } })}::jsonb)`);
+    await gaffer.db.rows(sql`UPDATE runs SET last_seq = 2 WHERE id = ${ghost.id}`);
+    const page = await gaffer.events.read(ghost.id, { resolveSpilled: true });
+    expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(page.events[1]!.payload).toMatchObject({ $spilled: { sha256: missing, unresolved: expect.stringContaining(missing) } });
   });
 
   it('pages with after/limit and reports next', async () => {

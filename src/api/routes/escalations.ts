@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { ESCALATION_OPTIONS, ESCALATION_STATUSES, ESCALATION_TRIGGERS, FAILURE_CLASSES } from '../../db/vocabulary.js';
+import { ESCALATION_OPTIONS, ESCALATION_STATUSES, ESCALATION_TRIGGERS, FAILURE_CLASSES, TASK_STATUSES } from '../../db/vocabulary.js';
 import type { Escalation } from '../../escalations/escalations.js';
 import type { Gaffer } from '../../gaffer.js';
 import { tasks } from '../../db/schema.js';
@@ -37,7 +37,7 @@ export const escalationView = z.object({
   resolution: z.enum(ESCALATION_OPTIONS).nullable(),
   note: z.string().nullable(),
   task: z
-    .object({ spec: z.object({ name: z.string(), version: z.number().int() }).nullable(), status: z.string(), attempt: z.number().int(), maxAttempts: z.number().int() })
+    .object({ spec: z.object({ name: z.string(), version: z.number().int() }).nullable(), status: z.enum(TASK_STATUSES), attempt: z.number().int(), maxAttempts: z.number().int() })
     .nullable()
     .describe('the escalated task now: its spec version, status, and attempts used of those allowed'),
 });

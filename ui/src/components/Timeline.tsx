@@ -40,9 +40,11 @@ function Spilled({ p }: { p: P }) {
   const s = obj(p.$spilled);
   if (!s) return null;
   const sha = str(s.sha256) ?? '';
+  const unresolved = str(s.unresolved);
   return (
     <p class="small">
-      The payload ({bytes(num(s.bytes) ?? 0)}) is stored as an artifact. <DownloadButton sha256={sha} name={`payload-${sha.slice(0, 12)}.json`} />
+      The payload ({bytes(num(s.bytes) ?? 0)}) is stored as an artifact
+      {unresolved ? <> that could not be read back: {unresolved}</> : <>. <DownloadButton sha256={sha} name={`payload-${sha.slice(0, 12)}.json`} /></>}
     </p>
   );
 }
