@@ -204,15 +204,35 @@ export const approvalInboxView = approvalView
   .describe('ApprovalInboxItem');
 export type ApprovalInboxView = z.infer<typeof approvalInboxView>;
 
-/** Approvals with their tasks' summaries (two queries per list). */
-export async function toApprovalInboxViews(gaffer: Gaffer, list: readonly Approval[]): Promise<ApprovalInboxView[]> {
-  const ids = [...new Set(list.map((a) => a.taskId))];
+/** What an inbox row says of its task now: spec version, status, attempts, input. */
+export interface TaskSummary {
+  spec: VersionRef | null;
+  status: Task['status'];
+  attempt: number;
+  maxAttempts: number;
+  input: unknown;
+}
+
+/** The summaries of these tasks by id, in two queries whatever the count (for inbox lists). */
+export async function taskSummaries(gaffer: Gaffer, taskIds: readonly string[]): Promise<Map<string, TaskSummary>> {
+  const ids = [...new Set(taskIds)];
   const rows = ids.length
-    ? await gaffer.db.drizzle.select({ id: tasks.id, specVersionId: tasks.specVersionId, status: tasks.status, input: tasks.input }).from(tasks).where(inArray(tasks.id, ids))
+    ? await gaffer.db.drizzle
+        .select({ id: tasks.id, specVersionId: tasks.specVersionId, status: tasks.status, attempt: tasks.attempt, maxAttempts: tasks.maxAttempts, input: tasks.input })
+        .from(tasks)
+        .where(inArray(tasks.id, ids))
     : [];
   const refs = await versionRefs(gaffer.resources, { specVersionIds: rows.map((r) => r.specVersionId) });
-  const byId = new Map(rows.map((r) => [r.id, { spec: (r.specVersionId && refs.specs.get(r.specVersionId)) || null, status: r.status, input: r.input }]));
-  return list.map((a) => ({ ...toApprovalView(a), task: byId.get(a.taskId) ?? null }));
+  return new Map(rows.map(({ id, specVersionId, ...rest }) => [id, { spec: (specVersionId && refs.specs.get(specVersionId)) || null, ...rest }]));
+}
+
+/** Approvals with their tasks' summaries (two queries per list). */
+export async function toApprovalInboxViews(gaffer: Gaffer, list: readonly Approval[]): Promise<ApprovalInboxView[]> {
+  const summaries = await taskSummaries(gaffer, list.map((a) => a.taskId));
+  return list.map((a) => {
+    const t = summaries.get(a.taskId);
+    return { ...toApprovalView(a), task: t ? { spec: t.spec, status: t.status, input: t.input } : null };
+  });
 }
 
 export const taskEventView = z

@@ -3,11 +3,9 @@
  */
 import { z } from 'zod';
 import { FAILURE_CLASSES, RUN_STATUSES, TOKEN_SCOPES, VERDICTS } from '../db/vocabulary.js';
-import { GafferError } from '../errors.js';
 import type { Resources } from '../resources.js';
 import type { Run } from '../runs/runs.js';
 import { versionRefs, type VersionRef } from '../specs/specStore.js';
-import { decodeCursor, encodeCursor } from '../util/ids.js';
 
 export const errorEnvelope = z
   .object({
@@ -137,19 +135,7 @@ export function statusesQuery<T extends readonly [string, ...string[]]>(values: 
 
 export const cursorQuery = z.string().optional().describe('`next` of the previous page; omit for the first page');
 
-/** The id a page cursor stands for (undefined for none); a cursor this API did not hand out is refused. */
-export function cursorId(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const id = decodeCursor(cursor);
-  if (!id) throw new GafferError('INVALID_CURSOR', 'cursor: not a cursor returned by this API; start without one');
-  return id;
-}
 
-/** A page of a newest-first list read with limit + 1 rows: the page and the cursor of the next one. */
-export function pageOf<T extends { id: string }>(rows: T[], limit: number): { page: T[]; next: string | null } {
-  const page = rows.slice(0, limit);
-  return { page, next: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
-}
 
 /** A point in time in a query: an ISO 8601 date-time with its offset, or a date (its midnight UTC). */
 export function timeQuery(description: string) {

@@ -5,9 +5,10 @@
  * (`operate` permission: operator or admin tokens; the API enforces it), and is audited in the
  * task's log with the principal and the note.
  */
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { approvals, tasks } from '../db/schema.js';
 import type { Executor } from '../db/connection.js';
+import { listInbox, type InboxFilter } from '../db/inbox.js';
 import type { ApprovalStatus } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
 import type { Resources } from '../resources.js';
@@ -108,26 +109,9 @@ export async function getApproval(res: Resources, id: string): Promise<Approval>
   return row;
 }
 
-export interface ApprovalFilter {
-  /** One status or several (any of them). */
-  status?: ApprovalStatus | ApprovalStatus[];
-  taskId?: string;
-  limit?: number;
-  /** Only approvals older than this one (an approval id): the next page of a newest-first list. */
-  before?: string;
-}
+export type ApprovalFilter = InboxFilter<ApprovalStatus>;
 
 /** Approvals newest first (ids are time-ordered UUIDv7s, so the id orders them). */
 export async function listApprovals(res: Resources, filter: ApprovalFilter = {}): Promise<Approval[]> {
-  const where = [];
-  const statuses = filter.status === undefined ? [] : ([] as ApprovalStatus[]).concat(filter.status);
-  if (statuses.length) where.push(inArray(approvals.status, statuses));
-  if (filter.taskId) where.push(eq(approvals.taskId, filter.taskId));
-  if (filter.before) where.push(lt(approvals.id, filter.before));
-  return res.db.drizzle
-    .select()
-    .from(approvals)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(approvals.id))
-    .limit(Math.min(Math.max(1, filter.limit ?? 100), 501));
+  return listInbox(res.db.drizzle, approvals, filter);
 }

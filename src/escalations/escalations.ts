@@ -12,7 +12,8 @@
  * dismissing leaves it failed. Every step names its principal in the task's log (a `decision` of
  * type `escalation`); only operator and admin tokens may change an escalation (the API checks).
  */
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { listInbox, type InboxFilter } from '../db/inbox.js';
 import { execRows, type Executor } from '../db/connection.js';
 import { escalations, profiles, profileVersions, tasks } from '../db/schema.js';
 import {
@@ -165,28 +166,11 @@ async function estimate(tx: Executor, where: ReturnType<typeof sql>, basis: stri
   };
 }
 
-export interface EscalationFilter {
-  /** One status or several (any of them). */
-  status?: EscalationStatus | EscalationStatus[];
-  taskId?: string;
-  limit?: number;
-  /** Only escalations older than this one (an escalation id): the next page of a newest-first list. */
-  before?: string;
-}
+export type EscalationFilter = InboxFilter<EscalationStatus>;
 
 /** The inbox newest first (ids are time-ordered UUIDv7s, so the id orders them). */
 export async function listEscalations(res: Resources, filter: EscalationFilter = {}): Promise<Escalation[]> {
-  const where = [];
-  const statuses = filter.status === undefined ? [] : ([] as EscalationStatus[]).concat(filter.status);
-  if (statuses.length) where.push(inArray(escalations.status, statuses));
-  if (filter.taskId) where.push(eq(escalations.taskId, filter.taskId));
-  if (filter.before) where.push(lt(escalations.id, filter.before));
-  return res.db.drizzle
-    .select()
-    .from(escalations)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(escalations.id))
-    .limit(Math.min(Math.max(1, filter.limit ?? 100), 501));
+  return listInbox(res.db.drizzle, escalations, filter);
 }
 
 export async function getEscalation(res: Resources, id: string): Promise<Escalation> {

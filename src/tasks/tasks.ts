@@ -10,7 +10,7 @@ import { TASK_KINDS, TASK_STATUSES, type TaskKind } from '../db/vocabulary.js';
 import { GafferError } from '../errors.js';
 import type { Resources } from '../resources.js';
 import { parseInput } from '../runs/runs.js';
-import { decodeCursor, encodeCursor, isUuid } from '../util/ids.js';
+import { cursorId, isUuid, pageOf } from '../util/ids.js';
 import type { Task } from './submitTask.js';
 import { appendTaskEvent } from './taskEvents.js';
 import { setTaskStatus } from './transitions.js';
@@ -38,19 +38,16 @@ export async function listTasks(res: Resources, raw: ListTasksInput = {}): Promi
   if (q.specId) where.push(eq(tasks.specId, q.specId));
   if (q.scheduleId) where.push(eq(tasks.scheduleId, q.scheduleId));
   if (q.kind) where.push(eq(tasks.kind, q.kind));
-  if (q.cursor) {
-    const id = decodeCursor(q.cursor);
-    if (!id) throw new GafferError('INVALID_CURSOR', 'cursor: not a cursor returned by this API; start without one');
-    where.push(lt(tasks.id, id));
-  }
+  const before = cursorId(q.cursor);
+  if (before) where.push(lt(tasks.id, before));
   const rows = await res.db.drizzle
     .select()
     .from(tasks)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(tasks.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  return { tasks: page, next: rows.length > q.limit ? encodeCursor(page.at(-1)!.id) : null };
+  const { page, next } = pageOf(rows, q.limit);
+  return { tasks: page, next };
 }
 
 /** How many tasks are in each status (every status listed, zeros included), by kind when given. */

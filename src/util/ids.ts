@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GafferError } from '../errors.js';
 
 /**
  * UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then random bits. Ids sort by creation time, so
@@ -41,4 +42,18 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string): string | undefined {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   return isUuid(id) ? id : undefined;
+}
+
+/** A page of a newest-first list read with limit + 1 rows: the page and the cursor of the next one. */
+export function pageOf<T extends { id: string }>(rows: T[], limit: number): { page: T[]; next: string | null } {
+  const page = rows.slice(0, limit);
+  return { page, next: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
+}
+
+/** The id a page cursor stands for (undefined for none); a cursor this API did not hand out is refused. */
+export function cursorId(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = decodeCursor(cursor);
+  if (!id) throw new GafferError('INVALID_CURSOR', 'cursor: not a cursor returned by this API; start without one');
+  return id;
 }

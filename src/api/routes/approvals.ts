@@ -10,7 +10,8 @@ import { APPROVAL_STATUSES } from '../../db/vocabulary.js';
 import type { Gaffer } from '../../gaffer.js';
 import { principalName } from '../auth.js';
 import { approvalInboxView, decideApprovalById, decisionView, toApprovalInboxViews } from '../taskViews.js';
-import { cursorId, cursorQuery, errorEnvelope, pageOf, statusesQuery } from '../views.js';
+import { cursorId, pageOf } from '../../util/ids.js';
+import { cursorQuery, errorEnvelope, statusesQuery } from '../views.js';
 import { noteBody } from './tasks.js';
 
 const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope, 404: errorEnvelope, 409: errorEnvelope };

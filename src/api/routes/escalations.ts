@@ -5,15 +5,14 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { ESCALATION_OPTIONS, ESCALATION_STATUSES, ESCALATION_TRIGGERS, FAILURE_CLASSES, TASK_STATUSES } from '../../db/vocabulary.js';
 import type { Escalation } from '../../escalations/escalations.js';
 import type { Gaffer } from '../../gaffer.js';
-import { tasks } from '../../db/schema.js';
-import { versionRefs } from '../../specs/specStore.js';
 import { principalName } from '../auth.js';
-import { cursorId, cursorQuery, errorEnvelope, pageOf, statusesQuery } from '../views.js';
+import { taskSummaries } from '../taskViews.js';
+import { cursorId, pageOf } from '../../util/ids.js';
+import { cursorQuery, errorEnvelope, statusesQuery } from '../views.js';
 import { noteBody } from './tasks.js';
 
 const errors = { 400: errorEnvelope, 401: errorEnvelope, 403: errorEnvelope, 404: errorEnvelope, 409: errorEnvelope };
@@ -43,18 +42,13 @@ export const escalationView = z.object({
 });
 export type EscalationView = z.infer<typeof escalationView>;
 
-/** Escalations as the API shows them, each with its task's summary (three queries per list). */
+/** Escalations as the API shows them, each with its task's summary (two queries per list). */
 export async function toEscalationViews(gaffer: Gaffer, list: readonly Escalation[]): Promise<EscalationView[]> {
-  const ids = [...new Set(list.map((e) => e.taskId))];
-  const rows = ids.length
-    ? await gaffer.db.drizzle
-        .select({ id: tasks.id, specVersionId: tasks.specVersionId, status: tasks.status, attempt: tasks.attempt, maxAttempts: tasks.maxAttempts })
-        .from(tasks)
-        .where(inArray(tasks.id, ids))
-    : [];
-  const refs = await versionRefs(gaffer.resources, { specVersionIds: rows.map((r) => r.specVersionId) });
-  const byId = new Map(rows.map((r) => [r.id, { spec: (r.specVersionId && refs.specs.get(r.specVersionId)) || null, status: r.status, attempt: r.attempt, maxAttempts: r.maxAttempts }]));
-  return list.map((e) => ({ ...toEscalationView(e), task: byId.get(e.taskId) ?? null }));
+  const summaries = await taskSummaries(gaffer, list.map((e) => e.taskId));
+  return list.map((e) => {
+    const t = summaries.get(e.taskId);
+    return { ...toEscalationView(e), task: t ? { spec: t.spec, status: t.status, attempt: t.attempt, maxAttempts: t.maxAttempts } : null };
+  });
 }
 
 export async function loadEscalationView(gaffer: Gaffer, e: Escalation): Promise<EscalationView> {
